@@ -1,0 +1,65 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    order_review_required = fields.Boolean(
+        string="Review Required Before Confirmation",
+        default=True,
+        help="A quotation can only be confirmed through an approved review.",
+    )
+    order_reviewer_not_creator = fields.Boolean(
+        string="Reviewer Must Not Be the Creator",
+        default=True,
+        help="Nobody may approve the review of an order they created themselves.",
+    )
+    after_sales_days = fields.Integer(
+        string="After-Sales Window (Days)",
+        default=30,
+        help="Days of after-sales support after an order is completed. "
+        "Product categories may set a longer window.",
+    )
+    return_sla_days = fields.Integer(
+        string="Return Processing SLA (Working Days)",
+        default=7,
+        help="Working days, on the company's calendar, within which an approved "
+        "return must be processed.",
+    )
+    exchange_sla_days = fields.Integer(
+        string="Exchange Delivery SLA (Working Days)",
+        default=3,
+        help="Working days, on the company's calendar, within which the goods of an "
+        "approved exchange must be delivered.",
+    )
+    packing_check_required = fields.Boolean(
+        default=True,
+        help="An outgoing delivery of an order can only be validated once someone "
+        "has checked that the packed contents match the order.",
+    )
+    supplier_qualification_required = fields.Boolean(
+        string="Qualified Suppliers Only",
+        default=True,
+        help="Purchase orders can only be confirmed with vendors whose "
+        "qualification is valid.",
+    )
+
+    @api.constrains("after_sales_days", "return_sla_days", "exchange_sla_days")
+    def _check_procedure_days(self):
+        for company in self:
+            if company.after_sales_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The after-sales window of %(company)s cannot be negative.",
+                        company=company.display_name,
+                    )
+                )
+            if company.return_sla_days < 1 or company.exchange_sla_days < 1:
+                raise ValidationError(
+                    self.env._(
+                        "The return and exchange SLAs of %(company)s must be at least "
+                        "one working day.",
+                        company=company.display_name,
+                    )
+                )

@@ -1,0 +1,27 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    order_review_required = fields.Boolean(
+        related="company_id.order_review_required", readonly=False
+    )
+    order_reviewer_not_creator = fields.Boolean(
+        related="company_id.order_reviewer_not_creator", readonly=False
+    )
+    after_sales_days = fields.Integer(
+        related="company_id.after_sales_days", readonly=False
+    )
+    return_sla_days = fields.Integer(
+        related="company_id.return_sla_days", readonly=False
+    )
+    exchange_sla_days = fields.Integer(
+        related="company_id.exchange_sla_days", readonly=False
+    )
+    packing_check_required = fields.Boolean(
+        related="company_id.packing_check_required", readonly=False
+    )
+    supplier_qualification_required = fields.Boolean(
+        related="company_id.supplier_qualification_required", readonly=False
+    )

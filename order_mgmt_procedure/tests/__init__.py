@@ -1,0 +1,5 @@
+from . import test_install
+from . import test_procedure_stage
+from . import test_security
+from . import test_settings
+from . import test_translations

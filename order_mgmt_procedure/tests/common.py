@@ -1,0 +1,101 @@
+from odoo.fields import Command
+from odoo.tests import TransactionCase, new_test_user
+
+
+class OrderProcedureCase(TransactionCase):
+    """Users of every role, a customer, products with and without stock."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env.company
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company.id)], limit=1
+        )
+        cls.stock_location = cls.warehouse.lot_stock_id
+
+        cls.receiver = new_test_user(
+            cls.env, "omp_receiver", "order_mgmt_procedure.group_order_receiver"
+        )
+        cls.reviewer = new_test_user(
+            cls.env, "omp_reviewer", "order_mgmt_procedure.group_order_reviewer"
+        )
+        cls.manager = new_test_user(
+            cls.env, "omp_manager", "order_mgmt_procedure.group_procedure_manager"
+        )
+        cls.warehouse_user = new_test_user(
+            cls.env, "omp_warehouse", "stock.group_stock_user"
+        )
+        cls.accountant = new_test_user(
+            cls.env, "omp_accountant", "account.group_account_invoice"
+        )
+
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Hangzhou Xinyu Electronics",
+                "street": "18 Wensan Road",
+                "city": "Hangzhou",
+                "zip": "310013",
+                "country_id": cls.env.ref("base.cn").id,
+                "phone": "+86 571 8765 4321",
+                "email": "buyer@xinyu.example.com",
+            }
+        )
+        cls.product_in_stock = cls._create_storable("Cabinet", "T-CAB", 50)
+        cls.product_no_stock = cls._create_storable("Lamp", "T-LAMP", 0)
+        cls.service = cls.env["product.product"].create(
+            {"name": "Assembly", "type": "service", "list_price": 40.0}
+        )
+
+    @classmethod
+    def _create_storable(cls, name, code, quantity):
+        product = cls.env["product.product"].create(
+            {
+                "name": name,
+                "default_code": code,
+                "type": "consu",
+                "is_storable": True,
+                "list_price": 100.0,
+            }
+        )
+        if quantity:
+            cls.env["stock.quant"]._update_available_quantity(
+                product, cls.stock_location, quantity
+            )
+        return product
+
+    def _create_order(self, lines, user=None, **values):
+        """``lines``: list of (product, quantity)."""
+        values = {
+            "partner_id": self.customer.id,
+            "warehouse_id": self.warehouse.id,
+            "order_line": [
+                Command.create({"product_id": product.id, "product_uom_qty": qty})
+                for product, qty in lines
+            ],
+            **values,
+        }
+        env = self.env(user=user) if user else self.env
+        return env["sale.order"].create(values)
+
+    def _create_confirmed_order(self, lines, **values):
+        order = self._create_order(lines, review_state="approved", **values)
+        order.action_confirm()
+        return order
+
+    def _ship(self, order, user=None):
+        """Validate every open outgoing delivery of the order, in full."""
+        pickings = order.picking_ids.filtered(
+            lambda p: (
+                p.picking_type_code == "outgoing" and p.state not in ("done", "cancel")
+            )
+        )
+        if user:
+            pickings = pickings.with_user(user)
+        for move in pickings.move_ids:
+            move.quantity = move.product_uom_qty
+        pickings.move_ids.picked = True
+        result = pickings.with_context(skip_sms=True).button_validate()
+        self.assertIs(result, True, "the delivery should validate without a wizard")
+        return pickings

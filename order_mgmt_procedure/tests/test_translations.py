@@ -1,0 +1,46 @@
+from odoo.exceptions import ValidationError
+from odoo.tests import TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestChineseTranslation(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("zh_CN")
+        cls.env["ir.module.module"]._load_module_terms(
+            ["order_mgmt_procedure"], ["zh_CN"], overwrite=True
+        )
+        cls.env_zh = cls.env(context=dict(cls.env.context, lang="zh_CN"))
+
+    def test_stages_use_the_regulation_words(self):
+        stages = dict(
+            self.env_zh["sale.order"]
+            ._fields["procedure_stage"]
+            ._description_selection(self.env_zh)
+        )
+        self.assertEqual(
+            stages,
+            {
+                "received": "已接收",
+                "in_review": "审核中",
+                "returned": "退回修改",
+                "pending": "待处理",
+                "awaiting_replenishment": "待补货",
+                "awaiting_shipment": "待发货",
+                "shipped": "已发货",
+                "completed": "已完成",
+                "cancelled": "已取消",
+            },
+        )
+
+    def test_roles_and_menu_in_chinese(self):
+        receiver = self.env_zh.ref("order_mgmt_procedure.group_order_receiver")
+        self.assertEqual(receiver.name, "订单接收员")
+        menu = self.env_zh.ref("order_mgmt_procedure.menu_order_procedure_root")
+        self.assertEqual(menu.name, "订单流程")
+
+    def test_error_message_in_chinese(self):
+        company = self.env_zh["res.company"].create({"name": "Ningbo Branch"})
+        with self.assertRaisesRegex(ValidationError, "售后服务期不能为负数"):
+            company.after_sales_days = -5
