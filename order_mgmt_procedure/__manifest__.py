@@ -20,6 +20,11 @@
     "data": [
         "security/order_mgmt_procedure_security.xml",
         "security/ir.model.access.csv",
+        "data/res_partner_category_data.xml",
+        "data/order_priority_rule_data.xml",
+        "data/order_review_rule_data.xml",
+        "views/order_priority_rule_views.xml",
+        "views/order_review_rule_views.xml",
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",
         "views/order_mgmt_procedure_menus.xml",

@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from odoo.fields import Command
 from odoo.tests import TransactionCase, new_test_user
 
@@ -64,6 +66,20 @@ class OrderProcedureCase(TransactionCase):
                 product, cls.stock_location, quantity
             )
         return product
+
+    @contextmanager
+    def assertRefused(self, exception, message):
+        """Like assertRaisesRegex, and rolls back what the refused call
+        wrote, as the failed request would."""
+        with self.assertRaises(exception) as caught:
+            yield caught
+        self.assertIn(message, caught.exception.args[0])
+
+    def _recompute(self, records, *fnames):
+        """Recompute stored fields the way the ORM does after a change."""
+        for fname in fnames:
+            self.env.add_to_compute(records._fields[fname], records)
+        records.flush_recordset(list(fnames))
 
     def _create_order(self, lines, user=None, **values):
         """``lines``: list of (product, quantity)."""

@@ -238,7 +238,7 @@ class TestProcedureStage(OrderProcedureCase):
         for orders in (few, many):
             self.env.invalidate_all()
             with self.assertQueryCount(QUERIES_TO_STAGE_ORDERS):
-                orders._compute_procedure_stage()
+                self._recompute(orders, "procedure_stage")
             self.assertEqual(
                 set(orders.mapped("procedure_stage")), {"awaiting_shipment"}
             )

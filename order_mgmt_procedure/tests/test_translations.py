@@ -1,5 +1,5 @@
-from odoo.exceptions import ValidationError
-from odoo.tests import TransactionCase, tagged
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import TransactionCase, new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
@@ -42,5 +42,26 @@ class TestChineseTranslation(TransactionCase):
 
     def test_error_message_in_chinese(self):
         company = self.env_zh["res.company"].create({"name": "Ningbo Branch"})
-        with self.assertRaisesRegex(ValidationError, "售后服务期不能为负数"):
+        with self.assertRaises(ValidationError) as caught:
             company.after_sales_days = -5
+        self.assertIn("售后服务期不能为负数", caught.exception.args[0])
+
+    def test_intake_problems_in_chinese(self):
+        receiver = new_test_user(
+            self.env,
+            "omp_zh_receiver",
+            "order_mgmt_procedure.group_order_receiver",
+            lang="zh_CN",
+        )
+        customer = self.env["res.partner"].create({"name": "散客"})
+        order = self.env["sale.order"].create({"partner_id": customer.id})
+        with self.assertRaises(UserError) as caught:
+            # The web client sends the user's language in the context.
+            order.with_user(receiver).with_context(lang="zh_CN").action_submit_review()
+        self.assertEqual(
+            caught.exception.args[0],
+            f"{order.name} 无法提交审核:\n"
+            "- 收货地址 散客 缺少:街道, 城市, 国家。\n"
+            "- 客户和收货联系人都没有电话或邮箱。\n"
+            "- 订单没有商品明细。",
+        )
