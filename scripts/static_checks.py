@@ -78,7 +78,7 @@ def check_translations(addon, problems):
     translated = {e.msgid for e in catalog if e.msgstr and "fuzzy" not in e.flags}
     placeholder = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
     for entry in catalog:
-        if entry.msgstr and sorted(placeholder.findall(entry.msgid)) != sorted(
+        if entry.msgstr and set(placeholder.findall(entry.msgid)) != set(
             placeholder.findall(entry.msgstr)
         ):
             problems.append(f"zh_CN.po: placeholders differ for {entry.msgid!r}")

@@ -4,6 +4,16 @@ from odoo.tools.mail import single_email_re
 
 from odoo.addons.phone_validation.tools import phone_validation
 
+AUTOMATIC_CHECK_TYPES = (
+    "completeness",
+    "contact_format",
+    "stock",
+    "payment_terms",
+    "credit",
+    "discount",
+    "pricelist_price",
+)
+
 CHECK_TYPES = [
     ("completeness", "Order Completeness"),
     ("contact_format", "Phone and E-mail Format"),
@@ -61,11 +71,9 @@ class OrderReviewRule(models.Model):
                     )
                 )
 
-    @api.model
-    def _get_rules(self, company, phase):
-        return self.search(
-            [("phase", "=", phase), ("company_id", "in", [company.id, False])]
-        )
+    def _applies_to(self, order):
+        self.ensure_one()
+        return not self.company_id or self.company_id == order.company_id
 
     def _evaluate(self, order):
         """Problems the rule finds on ``order``, in plain words; empty when it
@@ -73,6 +81,35 @@ class OrderReviewRule(models.Model):
         self.ensure_one()
         evaluator = getattr(self, f"_check_{self.check_type}", None)
         return evaluator(order) if evaluator else []
+
+    def _pass_message(self, order):
+        """What a passing automatic check found, for the checklist."""
+        self.ensure_one()
+        messages = {
+            "completeness": self.env._(
+                "Customer, address, contact and lines are complete."
+            ),
+            "contact_format": self.env._(
+                "Phone numbers and e-mail addresses are valid."
+            ),
+            "stock": self.env._(
+                "Every product is available in %(warehouse)s.",
+                warehouse=order.warehouse_id.display_name,
+            ),
+            "payment_terms": self.env._(
+                "Payment: %(terms)s.",
+                terms=order.payment_term_id.display_name
+                or order.preferred_payment_method_line_id.display_name,
+            ),
+            "credit": self.env._("The order is within the customer's credit limit.")
+            if order.company_id.account_use_credit_limit
+            else self.env._("The company does not use credit limits."),
+            "discount": self.env._(
+                "No discount above %(max)s%%.", max=_format_number(self.max_discount)
+            ),
+            "pricelist_price": self.env._("Unit prices follow the pricelist."),
+        }
+        return messages.get(self.check_type, "")
 
     def _check_completeness(self, order):
         problems = []
@@ -128,6 +165,109 @@ class OrderReviewRule(models.Model):
                 )
         return problems
 
+    def _check_stock(self, order):
+        """Free quantity of each storable product in the order's warehouse."""
+        needed = {}
+        for line in order.order_line.filtered(
+            lambda line: line.product_id.is_storable and not line.display_type
+        ):
+            product = line.product_id
+            needed[product] = needed.get(
+                product, 0.0
+            ) + line.product_uom_id._compute_quantity(
+                line.product_uom_qty, product.uom_id, raise_if_failure=False
+            )
+        if not needed:
+            return []
+        products = self.env["product.product"].union(*needed)
+        # One batched read of the free quantities of every product.
+        available = dict(
+            zip(
+                products.ids,
+                products.with_context(warehouse_id=order.warehouse_id.id).mapped(
+                    "free_qty"
+                ),
+                strict=True,
+            )
+        )
+        problems = []
+        for product, quantity in needed.items():
+            if available[product.id] < quantity:
+                problems.append(
+                    self.env._(
+                        "Only %(available)s of %(needed)s %(uom)s of %(product)s "
+                        "available in %(warehouse)s.",
+                        available=_format_number(max(available[product.id], 0)),
+                        needed=_format_number(quantity),
+                        uom=product.uom_id.name,
+                        product=product.display_name,
+                        warehouse=order.warehouse_id.display_name,
+                    )
+                )
+        return problems
+
+    def _check_payment_terms(self, order):
+        if order.payment_term_id or order.preferred_payment_method_line_id:
+            return []
+        return [self.env._("No payment terms and no payment method are set.")]
+
+    def _check_credit(self, order):
+        """The customer's open balance plus this order within its credit limit,
+        as core Sales computes it when the company uses credit limits."""
+        if not order.company_id.account_use_credit_limit:
+            return []
+        # Not stored and not depending on the customer's balance or limit.
+        order.invalidate_recordset(["partner_credit_warning"])
+        warning = order.partner_credit_warning
+        return [warning] if warning else []
+
+    def _check_discount(self, order):
+        problems = []
+        for line in order.order_line.filtered(lambda line: not line.display_type):
+            allowed = max(self.max_discount, _pricelist_discount(line))
+            if line.discount > allowed + 0.001:
+                problems.append(
+                    self.env._(
+                        "Line %(product)s: discount %(discount)s%% is above the "
+                        "%(max)s%% allowed.",
+                        product=line.product_id.display_name or line.name,
+                        discount=_format_number(line.discount),
+                        max=_format_number(self.max_discount),
+                    )
+                )
+        return problems
+
+    def _check_pricelist_price(self, order):
+        """Unit prices not below the pricelist's, beyond what the discount rules
+        allow."""
+        discount_rules = self.search(
+            [
+                ("check_type", "=", "discount"),
+                ("company_id", "in", [False, order.company_id.id]),
+            ]
+        )
+        allowed = max(discount_rules.mapped("max_discount") or [0.0])
+        problems = []
+        for line in order.order_line.filtered(
+            lambda line: (
+                line.product_id and not line.display_type and not line.is_downpayment
+            )
+        ):
+            expected = line._get_display_price()
+            floor = expected * (1 - allowed / 100)
+            if line.currency_id.compare_amounts(line.price_unit, floor) < 0:
+                problems.append(
+                    self.env._(
+                        "Line %(product)s: unit price %(price)s is below the pricelist "
+                        "price %(expected)s (more than %(max)s%% off).",
+                        product=line.product_id.display_name,
+                        price=_format_number(line.price_unit),
+                        expected=_format_number(expected),
+                        max=_format_number(allowed),
+                    )
+                )
+        return problems
+
     def _check_contact_format(self, order):
         problems = []
         delivery_country = order.partner_shipping_id.country_id
@@ -155,3 +295,18 @@ class OrderReviewRule(models.Model):
                     )
                 )
         return problems
+
+
+def _format_number(value):
+    """12.0 -> '12', 2.5 -> '2.5'."""
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
+def _pricelist_discount(line):
+    """The discount the pricelist itself shows on ``line``, in percent."""
+    if not line.product_id or not line.pricelist_item_id._show_discount():
+        return 0.0
+    base = line._get_pricelist_price_before_discount()
+    if not base:
+        return 0.0
+    return max((base - line._get_pricelist_price()) / base * 100, 0.0)

@@ -33,6 +33,17 @@ ORDER_CHANNELS = [
     ("other", "Other"),
 ]
 
+# Changes to these make the automatic review checks run again.
+REVIEWED_ORDER_FIELDS = {
+    "partner_id",
+    "partner_shipping_id",
+    "order_line",
+    "payment_term_id",
+    "preferred_payment_method_line_id",
+    "pricelist_id",
+    "warehouse_id",
+}
+
 QUOTATION_STAGE_BY_REVIEW_STATE = {
     "to_review": "in_review",
     "returned": "returned",
@@ -100,6 +111,23 @@ class SaleOrder(models.Model):
         index=True,
         help="Where the quotation stands in the order review.",
     )
+    review_line_ids = fields.One2many(
+        "sale.order.review.line", "order_id", string="Review Checklist", copy=False
+    )
+    review_blocking_count = fields.Integer(
+        compute="_compute_review_blocking_count",
+        help="Blocking checklist items not passed yet.",
+    )
+    review_user_id = fields.Many2one(
+        "res.users", string="Approved By", copy=False, readonly=True, tracking=True
+    )
+    review_date = fields.Datetime(string="Approved On", copy=False, readonly=True)
+    review_return_reason = fields.Text(
+        string="Reason for Revision", copy=False, readonly=True, tracking=True
+    )
+    review_required = fields.Boolean(related="company_id.order_review_required")
+    can_submit_review = fields.Boolean(compute="_compute_review_buttons")
+    can_review = fields.Boolean(compute="_compute_review_buttons")
     completed_date = fields.Datetime(
         string="Completed On",
         copy=False,
@@ -119,6 +147,30 @@ class SaleOrder(models.Model):
         help="Stage of the order in the order-management procedure, derived from "
         "its review, its confirmation and its deliveries.",
     )
+
+    @api.depends("review_line_ids.result", "review_line_ids.blocking")
+    def _compute_review_blocking_count(self):
+        for order in self:
+            order.review_blocking_count = len(
+                order.review_line_ids.filtered(
+                    lambda line: line.blocking and line.result != "pass"
+                )
+            )
+
+    @api.depends("state", "review_state")
+    @api.depends_context("uid")
+    def _compute_review_buttons(self):
+        user = self.env.user
+        is_receiver = user.has_group("order_mgmt_procedure.group_order_receiver")
+        is_reviewer = user.has_group("order_mgmt_procedure.group_order_reviewer")
+        for order in self:
+            quotation = order.state in ("draft", "sent")
+            order.can_submit_review = (
+                is_receiver
+                and quotation
+                and order.review_state in ("draft", "returned")
+            )
+            order.can_review = is_reviewer and order.review_state == "to_review"
 
     @api.model
     def _default_order_channel(self):
@@ -233,6 +285,17 @@ class SaleOrder(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if (
+            "review_state" in vals
+            and not self.env.su
+            and not self.env.context.get("order_review_transition")
+        ):
+            raise AccessError(
+                self.env._(
+                    "The review status changes only through Submit for Review, "
+                    "Approve and Return for Revision."
+                )
+            )
         if "received_date" in vals:
             submitted = self.filtered(
                 lambda o: o.review_state != "draft" or o.state not in ("draft", "sent")
@@ -246,7 +309,10 @@ class SaleOrder(models.Model):
                     )
                 )
         with self._syncing_delivery_priority():
-            return super().write(vals)
+            result = super().write(vals)
+        if REVIEWED_ORDER_FIELDS.intersection(vals):
+            self._refresh_review_lines()
+        return result
 
     @contextmanager
     def _syncing_delivery_priority(self):
@@ -303,7 +369,11 @@ class SaleOrder(models.Model):
                     for order, order_problems in problems.items()
                 )
             )
-        self.write({"review_state": "to_review"})
+        self._set_review_state(
+            {"review_state": "to_review", "review_return_reason": False}
+        )
+        self._build_review_checklist()
+        self._schedule_review_activity()
         for order, order_warnings in warnings.items():
             order.message_post(
                 body=self.env._(
@@ -313,6 +383,247 @@ class SaleOrder(models.Model):
                 subtype_xmlid="mail.mt_note",
             )
         return True
+
+    def _set_review_state(self, vals):
+        self.with_context(order_review_transition=True).write(vals)
+
+    def _build_review_checklist(self):
+        """A fresh checklist of every active rule, automatic items evaluated."""
+        # sudo: the checklist is the procedure's record of the review, written
+        # by the system for receivers who may not edit it.
+        self.sudo().review_line_ids.unlink()
+        rules = self.env["order.review.rule"].search(
+            [("company_id", "in", [False, *self.company_id.ids])]
+        )
+        values = [
+            {
+                "order_id": order.id,
+                "rule_id": rule.id,
+                "sequence": sequence,
+                "blocking": rule.blocking,
+            }
+            for order in self
+            for sequence, rule in enumerate(
+                rules.filtered(lambda r, o=order: r._applies_to(o))
+            )
+        ]
+        lines = self.env["sale.order.review.line"].sudo().create(values)
+        lines._evaluate()
+
+    def _refresh_review_lines(self):
+        """Re-run the automatic checks of orders in review."""
+        in_review = self.filtered(lambda o: o.review_state == "to_review")
+        in_review.sudo().review_line_ids._evaluate()
+
+    def action_review_refresh(self):
+        if not self.env.user.has_group("order_mgmt_procedure.group_order_receiver"):
+            raise AccessError(self.env._("Only procedure users may re-check orders."))
+        self._refresh_review_lines()
+        return True
+
+    def _schedule_review_activity(self):
+        """One review activity per order, for a reviewer who may approve it:
+        the sales team leader when a reviewer, else the least busy reviewer."""
+        group = self.env.ref("order_mgmt_procedure.group_order_reviewer")
+        # sudo: choosing a reviewer reads other users' companies and open
+        # activities, which a receiver may not read.
+        reviewers = (
+            self.env["res.users"]
+            .sudo()
+            .search([("all_group_ids", "in", group.id), ("share", "=", False)])
+        )
+        activity_type = self.env.ref(
+            "order_mgmt_procedure.mail_activity_type_order_review"
+        )
+        open_counts = dict(
+            self.env["mail.activity"]
+            .sudo()
+            ._read_group(
+                [("activity_type_id", "=", activity_type.id)],
+                ["user_id"],
+                ["__count"],
+            )
+        )
+        load = {user.id: open_counts.get(user, 0) for user in reviewers}
+        for order in self:
+            candidates = reviewers.filtered(
+                lambda u, o=order: (
+                    o.company_id in u.company_ids
+                    and not (
+                        o.company_id.order_reviewer_not_creator and u == o.create_uid
+                    )
+                )
+            )
+            if not candidates:
+                continue
+            leader = order.team_id.user_id
+            reviewer = (
+                leader
+                if leader in candidates
+                else min(candidates, key=lambda u: (load[u.id], u.id))
+            )
+            load[reviewer.id] += 1
+            order.activity_schedule(
+                "order_mgmt_procedure.mail_activity_type_order_review",
+                user_id=reviewer.id,
+            )
+
+    def action_review_approve(self):
+        """Reviewers approve: every blocking item passed, then the order is
+        confirmed the way Odoo confirms orders."""
+        if not self.env.user.has_group("order_mgmt_procedure.group_order_reviewer"):
+            raise AccessError(self.env._("Only order reviewers may approve orders."))
+        not_in_review = self.filtered(lambda o: o.review_state != "to_review")
+        if not_in_review:
+            raise UserError(
+                self.env._(
+                    "Only orders in review can be approved: %(orders)s.",
+                    orders=", ".join(not_in_review.mapped("display_name")),
+                )
+            )
+        self._refresh_review_lines()
+        problems = []
+        for order in self:
+            if (
+                order.company_id.order_reviewer_not_creator
+                and order.create_uid == self.env.user
+            ):
+                problems.append(
+                    self.env._(
+                        "%(order)s: you created this order, another reviewer must "
+                        "approve it.",
+                        order=order.display_name,
+                    )
+                )
+            for line in order.review_line_ids.filtered(
+                lambda ln: ln.blocking and ln.result != "pass"
+            ):
+                problems.append(
+                    self.env._(
+                        "%(order)s: %(item)s - %(detail)s",
+                        order=order.display_name,
+                        item=line.rule_id.name,
+                        detail=line.message or self.env._("not checked yet"),
+                    )
+                )
+        if problems:
+            raise UserError(
+                self.env._(
+                    "The review cannot be approved:\n%(problems)s",
+                    problems="\n".join(f"- {p}" for p in problems),
+                )
+            )
+        self._set_review_state(
+            {
+                "review_state": "approved",
+                "review_user_id": self.env.uid,
+                "review_date": fields.Datetime.now(),
+            }
+        )
+        self.activity_feedback(
+            ["order_mgmt_procedure.mail_activity_type_order_review"],
+            feedback=self.env._("Approved"),
+        )
+        self.filtered(lambda o: o.state in ("draft", "sent")).action_confirm()
+        return True
+
+    def action_review_return(self):
+        if not self.env.user.has_group("order_mgmt_procedure.group_order_reviewer"):
+            raise AccessError(
+                self.env._("Only order reviewers may return orders for revision.")
+            )
+        self.ensure_one()
+        if self.review_state != "to_review":
+            raise UserError(
+                self.env._(
+                    "Only orders in review can be returned: %(order)s.",
+                    order=self.display_name,
+                )
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Return for Revision"),
+            "res_model": "order.review.return.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_order_id": self.id},
+        }
+
+    def _return_for_revision(self, reason):
+        """Back to the receiver; the customer is told why."""
+        self._set_review_state(
+            {"review_state": "returned", "review_return_reason": reason}
+        )
+        self.activity_feedback(
+            ["order_mgmt_procedure.mail_activity_type_order_review"],
+            feedback=self.env._("Returned for revision"),
+        )
+        template = self.env.ref("order_mgmt_procedure.mail_template_order_returned")
+        for order in self:
+            order.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+
+    def action_confirm(self):
+        unapproved = self.filtered(
+            lambda o: (
+                o.company_id.order_review_required and o.review_state != "approved"
+            )
+        )
+        # Modules' data files (demo orders of other modules) confirm orders at
+        # install; the procedure starts with the orders people take.
+        if unapproved and not self.env.context.get("install_mode"):
+            if self.env.context.get("order_review_paid_online"):
+                # The customer paid online: the order must go on, and is
+                # reviewed after the fact.
+                result = super().action_confirm()
+                unapproved._review_after_online_payment()
+                return result
+            if self.env.user.share:
+                # A customer accepting a quotation online hands it to review;
+                # the approval confirms it.
+                unapproved.filtered(
+                    lambda o: o.review_state in ("draft", "returned")
+                )._submit_for_customer()
+                confirmable = self - unapproved
+                return (
+                    super(SaleOrder, confirmable).action_confirm()
+                    if confirmable
+                    else True
+                )
+            raise UserError(
+                self.env._(
+                    "%(orders)s must be approved in review before confirmation: "
+                    "submit it for review, a reviewer's approval confirms it.",
+                    orders=", ".join(unapproved.mapped("display_name")),
+                )
+            )
+        return super().action_confirm()
+
+    def _review_after_online_payment(self):
+        self._set_review_state({"review_state": "to_review"})
+        self._build_review_checklist()
+        self._schedule_review_activity()
+        for order in self:
+            order.message_post(
+                body=self.env._(
+                    "Confirmed by the customer's online payment before review: "
+                    "review it now."
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _submit_for_customer(self):
+        self._set_review_state(
+            {"review_state": "to_review", "review_return_reason": False}
+        )
+        self._build_review_checklist()
+        self._schedule_review_activity()
+        for order in self:
+            order.message_post(
+                body=self.env._(
+                    "Accepted by the customer online; submitted for review."
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
 
     def _run_intake_checks(self):
         """Blocking problems and warnings of the intake rules, by order."""

@@ -16,12 +16,19 @@ class SaleOrderLine(models.Model):
             {vals["order_id"] for vals in vals_list if vals.get("order_id")}
         )
         with orders._syncing_delivery_priority():
-            return super().create(vals_list)
+            lines = super().create(vals_list)
+        orders._refresh_review_lines()
+        return lines
 
     def write(self, vals):
         with self.order_id._syncing_delivery_priority():
-            return super().write(vals)
+            result = super().write(vals)
+        self.order_id._refresh_review_lines()
+        return result
 
     def unlink(self):
-        with self.order_id._syncing_delivery_priority():
-            return super().unlink()
+        orders = self.order_id
+        with orders._syncing_delivery_priority():
+            result = super().unlink()
+        orders._refresh_review_lines()
+        return result

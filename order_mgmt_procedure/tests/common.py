@@ -33,9 +33,11 @@ class OrderProcedureCase(TransactionCase):
             cls.env, "omp_accountant", "account.group_account_invoice"
         )
 
+        cls.payment_terms = cls.env.ref("account.account_payment_term_30days")
         cls.customer = cls.env["res.partner"].create(
             {
                 "name": "Hangzhou Xinyu Electronics",
+                "property_payment_term_id": cls.payment_terms.id,
                 "street": "18 Wensan Road",
                 "city": "Hangzhou",
                 "zip": "310013",
@@ -94,6 +96,23 @@ class OrderProcedureCase(TransactionCase):
         }
         env = self.env(user=user) if user else self.env
         return env["sale.order"].create(values)
+
+    def _submit(self, order, user=None):
+        order.with_user(user or self.receiver).action_submit_review()
+        return order
+
+    def _tick_manual_items(self, order, user=None):
+        manual = order.review_line_ids.filtered(lambda ln: ln.check_type == "manual")
+        manual.with_user(user or self.reviewer).action_mark_pass()
+
+    def _create_reviewed_order(self, lines, **values):
+        """An order taken by the receiver, submitted and approved by the
+        reviewer: confirmed."""
+        order = self._create_order(lines, user=self.receiver, **values)
+        self._submit(order)
+        self._tick_manual_items(order)
+        order.with_user(self.reviewer).action_review_approve()
+        return order
 
     def _create_confirmed_order(self, lines, **values):
         order = self._create_order(lines, review_state="approved", **values)

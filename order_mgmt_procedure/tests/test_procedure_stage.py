@@ -213,7 +213,9 @@ class TestProcedureStage(OrderProcedureCase):
 
     def test_stage_change_is_tracked_in_chatter(self):
         env = self.env(context=dict(self.env.context, tracking_disable=False))
-        order = self._create_order([(self.product_in_stock, 1)]).with_env(env)
+        order = self._create_order(
+            [(self.product_in_stock, 1)], review_state="approved"
+        ).with_env(env)
         env.flush_all()
         env.cr.precommit.run()
         order.action_confirm()

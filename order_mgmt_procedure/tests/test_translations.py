@@ -65,3 +65,20 @@ class TestChineseTranslation(TransactionCase):
             "- 客户和收货联系人都没有电话或邮箱。\n"
             "- 订单没有商品明细。",
         )
+
+    def test_return_mail_in_the_customer_language(self):
+        customer = self.env["res.partner"].create(
+            {
+                "name": "杭州新宇电子",
+                "email": "buyer@xinyu.example.com",
+                "lang": "zh_CN",
+            }
+        )
+        order = self.env["sale.order"].create({"partner_id": customer.id})
+        order._return_for_revision("请确认桌面尺寸。")
+        mail = order.message_ids.filtered(lambda m: customer in m.partner_ids)
+        self.assertEqual(
+            mail.subject, f"{order.company_id.name}:您的订单 {order.name} 需要修改"
+        )
+        self.assertIn("您好", mail.body)
+        self.assertIn("请确认桌面尺寸。", mail.body)

@@ -1,0 +1,11 @@
+from odoo import models
+
+
+class PaymentTransaction(models.Model):
+    _inherit = "payment.transaction"
+
+    def _check_amount_and_confirm_order(self):
+        # Orders paid online are confirmed, then reviewed after the fact.
+        return super(
+            PaymentTransaction, self.with_context(order_review_paid_online=True)
+        )._check_amount_and_confirm_order()

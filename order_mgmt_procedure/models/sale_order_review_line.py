@@ -1,0 +1,105 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from .order_review_rule import AUTOMATIC_CHECK_TYPES
+
+
+class SaleOrderReviewLine(models.Model):
+    _name = "sale.order.review.line"
+    _description = "Order Review Checklist Item"
+    _order = "order_id, sequence, id"
+
+    order_id = fields.Many2one(
+        "sale.order", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="order_id.company_id", store=True)
+    rule_id = fields.Many2one("order.review.rule", required=True, ondelete="restrict")
+    sequence = fields.Integer()
+    phase = fields.Selection(related="rule_id.phase")
+    check_type = fields.Selection(related="rule_id.check_type")
+    blocking = fields.Boolean(
+        help="Copied from the rule when the checklist was made: a failing "
+        "blocking item stops the approval."
+    )
+    description = fields.Text(related="rule_id.description")
+    result = fields.Selection(
+        [("pending", "To Check"), ("pass", "Passed"), ("fail", "Failed")],
+        required=True,
+        default="pending",
+    )
+    message = fields.Text(help="What the check found.")
+    checked_by_id = fields.Many2one("res.users", readonly=True)
+    checked_date = fields.Datetime(string="Checked On", readonly=True)
+    can_mark_pass = fields.Boolean(compute="_compute_can_mark_pass")
+
+    @api.depends("check_type", "result", "order_id.review_state")
+    @api.depends_context("uid")
+    def _compute_can_mark_pass(self):
+        is_reviewer = self.env.user.has_group(
+            "order_mgmt_procedure.group_order_reviewer"
+        )
+        for line in self:
+            line.can_mark_pass = (
+                is_reviewer
+                and line.check_type == "manual"
+                and line.result != "pass"
+                and line.order_id.review_state == "to_review"
+            )
+
+    def _evaluate(self):
+        """Run the automatic checks; manual items wait for a reviewer."""
+        now = fields.Datetime.now()
+        for line in self.filtered(lambda ln: ln.check_type in AUTOMATIC_CHECK_TYPES):
+            problems = line.rule_id._evaluate(line.order_id)
+            line.update(
+                {
+                    "result": "fail" if problems else "pass",
+                    "message": "\n".join(problems)
+                    or line.rule_id._pass_message(line.order_id),
+                    "checked_by_id": self.env.uid,
+                    "checked_date": now,
+                }
+            )
+
+    def action_mark_pass(self):
+        """A reviewer confirms a manual item of the checklist."""
+        if not self.env.user.has_group("order_mgmt_procedure.group_order_reviewer"):
+            raise AccessError(
+                self.env._("Only order reviewers may tick the review checklist.")
+            )
+        for line in self:
+            if line.check_type != "manual":
+                raise UserError(
+                    self.env._(
+                        "%(item)s is checked by the system; use Re-check after "
+                        "fixing the order.",
+                        item=line.rule_id.name,
+                    )
+                )
+            if line.order_id.review_state != "to_review":
+                raise UserError(
+                    self.env._(
+                        "%(order)s is not in review.",
+                        order=line.order_id.display_name,
+                    )
+                )
+        self.write(
+            {
+                "result": "pass",
+                "checked_by_id": self.env.uid,
+                "checked_date": fields.Datetime.now(),
+            }
+        )
+        for order in self.order_id:
+            order.message_post(
+                body=self.env._(
+                    "Checked: %(items)s",
+                    items=", ".join(
+                        self.filtered(lambda ln, o=order: ln.order_id == o).mapped(
+                            "rule_id.name"
+                        )
+                    ),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True

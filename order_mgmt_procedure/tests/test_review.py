@@ -1,0 +1,394 @@
+from psycopg2 import IntegrityError
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import mute_logger
+
+from .common import OrderProcedureCase
+
+# Intake and review rules, products, free quantities, pricelist, checklist
+# lines: a fixed number of queries whatever the number of order lines.
+QUERIES_TO_SUBMIT = 95
+
+
+@tagged("post_install", "-at_install")
+class TestReviewChecklist(OrderProcedureCase):
+    def _line(self, order, check_type):
+        return order.review_line_ids.filtered(lambda ln: ln.check_type == check_type)
+
+    def test_submission_builds_the_checklist(self):
+        order = self._submit(
+            self._create_order([(self.product_in_stock, 2)], user=self.receiver)
+        )
+        rules = self.env["order.review.rule"].search([])
+        self.assertEqual(order.review_line_ids.rule_id, rules)
+        self.assertEqual(
+            {ln.check_type: ln.result for ln in order.review_line_ids},
+            {
+                "completeness": "pass",
+                "contact_format": "pass",
+                "stock": "pass",
+                "payment_terms": "pass",
+                "credit": "pass",
+                "discount": "pass",
+                "pricelist_price": "pass",
+                "manual": "pending",
+            },
+        )
+        stock = self._line(order, "stock")
+        self.assertEqual(
+            stock.message,
+            f"Every product is available in {self.warehouse.display_name}.",
+        )
+        self.assertEqual(stock.checked_by_id, self.receiver)
+        self.assertEqual(
+            self._line(order, "payment_terms").message, "Payment: 30 Days."
+        )
+        self.assertEqual(order.review_blocking_count, 1, "the manual tick")
+
+        activity = order.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(
+            activity.activity_type_id,
+            self.env.ref("order_mgmt_procedure.mail_activity_type_order_review"),
+        )
+        self.assertTrue(
+            activity.user_id.has_group("order_mgmt_procedure.group_order_reviewer")
+        )
+        self.assertNotEqual(activity.user_id, self.receiver)
+
+    def test_to_review_queue_urgent_first(self):
+        normal = self._submit(
+            self._create_order([(self.product_in_stock, 1)], user=self.receiver)
+        )
+        urgent = self._submit(
+            self._create_order(
+                [(self.product_in_stock, 1)], user=self.receiver, is_rush=True
+            )
+        )
+        action = self.env.ref("order_mgmt_procedure.action_orders_to_review")
+        self.assertEqual(action.domain, "[('review_state', '=', 'to_review')]")
+        queue = (
+            self.env["sale.order"]
+            .with_user(self.reviewer)
+            .search(
+                [("review_state", "=", "to_review")],
+                order="priority desc, received_date asc",
+            )
+        )
+        list_view = self.env.ref("order_mgmt_procedure.sale_order_view_list_procedure")
+        self.assertIn(
+            'default_order="priority desc, received_date asc"',
+            self.env["sale.order"].get_view(list_view.id)["arch"],
+        )
+        self.assertLess(list(queue).index(urgent), list(queue).index(normal))
+        menu = self.env.ref("order_mgmt_procedure.menu_orders_to_review")
+        self.assertIn(
+            menu.id, self.env["ir.ui.menu"].with_user(self.reviewer)._visible_menu_ids()
+        )
+        self.assertNotIn(
+            menu.id, self.env["ir.ui.menu"].with_user(self.receiver)._visible_menu_ids()
+        )
+
+    def test_stock_check(self):
+        order = self._submit(
+            self._create_order(
+                [(self.product_in_stock, 60), (self.product_no_stock, 10)],
+                user=self.receiver,
+            )
+        )
+        stock = self._line(order, "stock")
+        warehouse = self.warehouse.display_name
+        self.assertEqual(stock.result, "fail")
+        self.assertFalse(stock.blocking, "a shortage goes to replenishment")
+        self.assertEqual(
+            stock.message,
+            f"Only 50 of 60 Units of [T-CAB] Cabinet available in {warehouse}.\n"
+            f"Only 0 of 10 Units of [T-LAMP] Lamp available in {warehouse}.",
+        )
+        # A warning does not block the approval.
+        self._tick_manual_items(order)
+        order.with_user(self.reviewer).action_review_approve()
+        self.assertEqual(order.state, "sale")
+
+    def test_payment_terms_check(self):
+        order = self._create_order(
+            [(self.product_in_stock, 1)], user=self.receiver, payment_term_id=False
+        )
+        self._submit(order)
+        line = self._line(order, "payment_terms")
+        self.assertEqual(line.result, "fail")
+        self.assertEqual(
+            line.message, "No payment terms and no payment method are set."
+        )
+        order.with_user(self.receiver).payment_term_id = self.payment_terms
+        self.assertEqual(line.result, "pass", "re-checked when the order changes")
+
+    def test_credit_check(self):
+        self.assertEqual(
+            self._line(
+                self._submit(
+                    self._create_order([(self.product_in_stock, 1)], user=self.receiver)
+                ),
+                "credit",
+            ).message,
+            "The company does not use credit limits.",
+        )
+        self.company.account_use_credit_limit = True
+        self.customer.credit_limit = 150.0
+        order = self._submit(
+            self._create_order([(self.product_in_stock, 2)], user=self.receiver)
+        )
+        line = self._line(order, "credit")
+        self.assertEqual(line.result, "fail")
+        self.assertTrue(order.partner_credit_warning)
+        self.assertEqual(line.message, order.partner_credit_warning)
+        self.customer.credit_limit = 10000.0
+        order.with_user(self.receiver).action_review_refresh()
+        self.assertEqual(line.result, "pass")
+        self.assertEqual(
+            line.message, "The order is within the customer's credit limit."
+        )
+
+    def test_discount_and_pricelist_checks(self):
+        order = self._create_order(
+            [(self.product_in_stock, 1), (self.product_no_stock, 1)], user=self.receiver
+        )
+        order.order_line[0].discount = 35
+        order.order_line[1].price_unit = 50
+        self._submit(order)
+        discount = self._line(order, "discount")
+        self.assertEqual(discount.result, "fail")
+        self.assertEqual(
+            discount.message,
+            "Line [T-CAB] Cabinet: discount 35% is above the 20% allowed.",
+        )
+        price = self._line(order, "pricelist_price")
+        self.assertEqual(price.result, "fail")
+        self.assertEqual(
+            price.message,
+            "Line [T-LAMP] Lamp: unit price 50 is below the pricelist price 100 "
+            "(more than 20% off).",
+        )
+        order.order_line[0].with_user(self.receiver).discount = 20
+        order.order_line[1].with_user(self.receiver).price_unit = 85
+        self.assertEqual(discount.result, "pass")
+        self.assertEqual(discount.message, "No discount above 20%.")
+        self.assertEqual(price.result, "pass")
+
+    def test_manual_item_ticked_by_reviewer(self):
+        order = self._submit(
+            self._create_order([(self.product_in_stock, 1)], user=self.receiver)
+        )
+        manual = self._line(order, "manual")
+        self.assertEqual(manual.result, "pending")
+        self.assertFalse(manual.with_user(self.receiver).can_mark_pass)
+        with self.assertRaises(AccessError):
+            manual.with_user(self.receiver).action_mark_pass()
+        self.assertTrue(manual.with_user(self.reviewer).can_mark_pass)
+        self.assertIs(manual.with_user(self.reviewer).action_mark_pass(), True)
+        self.assertEqual(manual.result, "pass")
+        self.assertEqual(manual.checked_by_id, self.reviewer)
+        self.assertTrue(manual.checked_date)
+        with self.assertRefused(UserError, "checked by the system"):
+            self._line(order, "stock").with_user(self.reviewer).action_mark_pass()
+
+    def test_review_state_changes_only_through_the_procedure(self):
+        order = self._create_order([(self.product_in_stock, 1)], user=self.receiver)
+        with self.assertRefused(AccessError, "changes only through"):
+            order.with_user(self.receiver).write({"review_state": "approved"})
+        self.assertEqual(order.review_state, "draft")
+
+    def test_submission_queries_do_not_grow_with_lines(self):
+        products = self.env["product.product"].create(
+            [
+                {"name": f"Part {i}", "type": "consu", "is_storable": True}
+                for i in range(50)
+            ]
+        )
+        # The same reviewer gets every activity: the team leader.
+        team = self.env["crm.team"].create(
+            {"name": "Key Accounts", "user_id": self.reviewer.id}
+        )
+        warm_up, small, large = (
+            self._create_order(
+                [(p, 1) for p in products[:count]], user=self.receiver, team_id=team.id
+            )
+            for count in (5, 10, 50)
+        )
+        self._submit(warm_up)
+        counts = []
+        for order in (small, large):
+            self.env.invalidate_all()
+            with self.assertQueryCount(QUERIES_TO_SUBMIT):
+                start = self.cr.sql_log_count
+                order.with_user(self.receiver).action_submit_review()
+                self.env.flush_all()
+                counts.append(self.cr.sql_log_count - start)
+            self.assertEqual(order.review_state, "to_review")
+            self.assertEqual(order.activity_ids.user_id, self.reviewer)
+        self.assertLessEqual(counts[1], counts[0], "50 lines cost no more than 10")
+
+
+@tagged("post_install", "-at_install")
+class TestReviewDecision(OrderProcedureCase):
+    def test_approval_confirms_the_order(self):
+        order = self._create_order([(self.product_in_stock, 3)], user=self.receiver)
+        self._submit(order)
+        self._tick_manual_items(order)
+        self.assertIs(order.with_user(self.reviewer).action_review_approve(), True)
+        self.assertEqual(order.review_state, "approved")
+        self.assertEqual(order.review_user_id, self.reviewer)
+        self.assertTrue(order.review_date)
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.picking_ids.picking_type_code, "outgoing")
+        self.assertEqual(order.procedure_stage, "awaiting_shipment")
+        self.assertFalse(order.activity_ids, "the review activity is done")
+
+    def test_approval_blocked_by_failing_items(self):
+        order = self._create_order(
+            [(self.product_in_stock, 1)], user=self.receiver, payment_term_id=False
+        )
+        order.order_line.discount = 50
+        self._submit(order)
+        with self.assertRaises(UserError) as caught:
+            order.with_user(self.reviewer).action_review_approve()
+        self.assertEqual(
+            caught.exception.args[0],
+            "The review cannot be approved:\n"
+            f"- {order.name}: Payment terms or method agreed - No payment terms and no "
+            "payment method are set.\n"
+            f"- {order.name}: Discounts within the rules - Line [T-CAB] Cabinet: "
+            "discount 50% is above the 20% allowed.\n"
+            f"- {order.name}: Specifications confirmed with the customer - not "
+            "checked yet",
+        )
+        self.assertEqual(order.state, "draft")
+        self.assertEqual(order.review_state, "to_review")
+
+    def test_segregation_of_duties(self):
+        order = self._create_order([(self.product_in_stock, 1)], user=self.reviewer)
+        self._submit(order, user=self.reviewer)
+        self._tick_manual_items(order)
+        with self.assertRefused(UserError, "you created this order"):
+            order.with_user(self.reviewer).action_review_approve()
+        self.assertEqual(order.state, "draft")
+        other_reviewer = new_test_user(
+            self.env, "omp_reviewer2", "order_mgmt_procedure.group_order_reviewer"
+        )
+        self.assertNotEqual(order.activity_ids.user_id, self.reviewer)
+        order.with_user(other_reviewer).action_review_approve()
+        self.assertEqual(order.state, "sale")
+
+        self.company.order_reviewer_not_creator = False
+        own = self._create_order([(self.product_in_stock, 1)], user=self.reviewer)
+        self._submit(own, user=self.reviewer)
+        self._tick_manual_items(own)
+        own.with_user(self.reviewer).action_review_approve()
+        self.assertEqual(own.state, "sale")
+
+    def test_receiver_cannot_approve_or_return(self):
+        order = self._submit(
+            self._create_order([(self.product_in_stock, 1)], user=self.receiver)
+        )
+        self.assertFalse(order.with_user(self.receiver).can_review)
+        self.assertTrue(order.with_user(self.reviewer).can_review)
+        with self.assertRefused(AccessError, "Only order reviewers may approve"):
+            order.with_user(self.receiver).action_review_approve()
+        with self.assertRaises(AccessError):
+            order.with_user(self.receiver).action_review_return()
+        self.assertEqual(order.review_state, "to_review")
+
+    def test_only_orders_in_review_are_approved(self):
+        order = self._create_order([(self.product_in_stock, 1)], user=self.receiver)
+        with self.assertRefused(UserError, "Only orders in review can be approved"):
+            order.with_user(self.reviewer).action_review_approve()
+
+    def test_return_for_revision_and_resubmit(self):
+        order = self._submit(
+            self._create_order([(self.product_in_stock, 1)], user=self.receiver)
+        )
+        self._tick_manual_items(order)
+        action = order.with_user(self.reviewer).action_review_return()
+        self.assertEqual(action["res_model"], "order.review.return.wizard")
+        Wizard = self.env["order.review.return.wizard"].with_user(self.reviewer)
+
+        wizard = Wizard.with_context(**action["context"]).create({"reason": "   "})
+        with self.assertRefused(UserError, "Say why the order is returned"):
+            wizard.action_return()
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
+            Wizard.create({"order_id": order.id})
+        self.assertEqual(order.review_state, "to_review")
+
+        reason = "The 120 cm desk is discontinued; please choose the 140 cm model."
+        with Form(Wizard.with_context(**action["context"])) as form:
+            form.reason = reason
+        result = form.record.action_return()
+        self.assertEqual(result["type"], "ir.actions.act_window_close")
+        self.assertEqual(order.review_state, "returned")
+        self.assertEqual(order.procedure_stage, "returned")
+        self.assertEqual(order.review_return_reason, reason)
+
+        mail = order.message_ids.filtered(
+            lambda m: (
+                self.customer.partner_id in m.partner_ids
+                if hasattr(self.customer, "partner_id")
+                else self.customer in m.partner_ids
+            )
+        )
+        self.assertEqual(len(mail), 1, "the customer is e-mailed")
+        self.assertIn(reason, mail.body)
+        self.assertIn(order.name, mail.subject)
+        self.assertTrue(
+            self.env["mail.mail"].search([("mail_message_id", "=", mail.id)])
+        )
+
+        # The receiver revises and resubmits; the checklist starts fresh.
+        order.with_user(self.receiver).order_line.product_uom_qty = 2
+        self._submit(order)
+        self.assertEqual(order.review_state, "to_review")
+        self.assertFalse(order.review_return_reason)
+        self.assertEqual(self._manual(order).result, "pending")
+
+    def _manual(self, order):
+        return order.review_line_ids.filtered(lambda ln: ln.check_type == "manual")
+
+    def test_confirm_guard(self):
+        order = self._create_order([(self.product_in_stock, 1)], user=self.receiver)
+        with self.assertRefused(
+            UserError, "must be approved in review before confirmation"
+        ):
+            order.with_user(self.reviewer).action_confirm()
+        self.assertEqual(order.state, "draft")
+
+        self.company.order_review_required = False
+        order.with_user(self.reviewer).action_confirm()
+        self.assertEqual(order.state, "sale")
+
+    def test_paid_online_is_confirmed_and_reviewed_after(self):
+        order = self._create_order([(self.product_in_stock, 1)], user=self.receiver)
+        order.with_context(order_review_paid_online=True).action_confirm()
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.review_state, "to_review")
+        self.assertTrue(order.review_line_ids)
+        self.assertIn("before review", order.message_ids[0].body)
+        self._tick_manual_items(order)
+        order.with_user(self.reviewer).action_review_approve()
+        self.assertEqual(order.review_state, "approved")
+        self.assertEqual(len(order.picking_ids), 1)
+
+    def test_customer_acceptance_goes_to_review(self):
+        portal = new_test_user(self.env, "omp_portal_buyer", "base.group_portal")
+        order = self._create_order(
+            [(self.product_in_stock, 1)], partner_id=portal.partner_id.id
+        )
+        order.with_user(portal).sudo().action_confirm()
+        self.assertEqual(order.state, "draft")
+        self.assertEqual(order.review_state, "to_review")
+        self.assertEqual(order.procedure_stage, "in_review")
+
+    def test_reviewed_order_reaches_processing(self):
+        order = self._create_reviewed_order([(self.product_no_stock, 1)])
+        self.assertEqual(order.procedure_stage, "awaiting_replenishment")
+        failed = order.review_line_ids.filtered(lambda ln: ln.result != "pass")
+        self.assertEqual(failed.mapped("check_type"), ["stock"])

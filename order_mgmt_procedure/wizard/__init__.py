@@ -1,0 +1,1 @@
+from . import order_review_return_wizard
