@@ -1,6 +1,8 @@
 from . import order_priority_rule
 from . import order_review_rule
 from . import payment_transaction
+from . import product_product
+from . import purchase_order
 from . import res_company
 from . import res_config_settings
 from . import res_partner
@@ -9,3 +11,4 @@ from . import sale_order_line
 from . import sale_order_review_line
 from . import stock_move
 from . import stock_rule
+from . import stock_warehouse_orderpoint

@@ -8,6 +8,14 @@ class SaleOrderLine(models.Model):
         values = super()._prepare_procurement_values()
         # What an urgent order triggers (RFQs of made-to-order lines) is urgent.
         values["priority"] = self.order_id.priority or "0"
+        if self.order_id.fulfillment_type == "custom":
+            # Made to order: the supply chain (buy or manufacture) is triggered
+            # for this line instead of taking from stock.
+            mto_route = self.env.ref(
+                "stock.route_warehouse0_mto", raise_if_not_found=False
+            )
+            if mto_route:
+                values["route_ids"] = mto_route | values.get("route_ids", mto_route)
         return values
 
     @api.model_create_multi

@@ -112,7 +112,7 @@ class OrderProcedureCase(TransactionCase):
         self._submit(order)
         self._tick_manual_items(order)
         order.with_user(self.reviewer).action_review_approve()
-        return order
+        return order.with_env(self.env)
 
     def _create_confirmed_order(self, lines, **values):
         order = self._create_order(lines, review_state="approved", **values)

@@ -131,7 +131,9 @@ class TestProcedureStage(OrderProcedureCase):
         self.assertEqual(order.procedure_stage, "shipped")
 
     def test_made_to_order_waits_for_the_purchase(self):
-        vendor = self.env["res.partner"].create({"name": "Ningbo Lamp Works"})
+        vendor = self.env["res.partner"].create(
+            {"name": "Ningbo Lamp Works", "supplier_qualified": True}
+        )
         mto_route = self.env.ref("stock.route_warehouse0_mto")
         mto_route.active = True
         product = self._create_storable("Custom Lamp", "T-CLAMP", 0)

@@ -1,0 +1,31 @@
+from odoo import models
+from odoo.exceptions import UserError
+
+
+class PurchaseOrder(models.Model):
+    _inherit = "purchase.order"
+
+    def button_confirm(self):
+        if self.env.context.get("install_mode"):
+            # Modules' data files confirm their demo purchases at install.
+            return super().button_confirm()
+        unqualified = self.filtered(
+            lambda po: (
+                po.state in ("draft", "sent")
+                and po.company_id.supplier_qualification_required
+                and not po.partner_id._is_qualified_supplier()
+            )
+        )
+        if unqualified:
+            raise UserError(
+                self.env._(
+                    "Only qualified suppliers may be used: %(vendors)s has no valid "
+                    "qualification (purchase tab of the vendor).",
+                    vendors=", ".join(
+                        unqualified.partner_id.commercial_partner_id.mapped(
+                            "display_name"
+                        )
+                    ),
+                )
+            )
+        return super().button_confirm()
