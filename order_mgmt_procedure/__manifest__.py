@@ -33,6 +33,8 @@
         "views/order_review_rule_views.xml",
         "views/sale_order_views.xml",
         "views/res_partner_views.xml",
+        "views/stock_picking_views.xml",
+        "report/shipping_label_report.xml",
         "views/res_config_settings_views.xml",
         "views/order_mgmt_procedure_menus.xml",
     ],

@@ -1,6 +1,8 @@
+from . import delivery_carrier
 from . import order_priority_rule
 from . import order_review_rule
 from . import payment_transaction
+from . import product_category
 from . import product_product
 from . import purchase_order
 from . import res_company
@@ -10,5 +12,7 @@ from . import sale_order
 from . import sale_order_line
 from . import sale_order_review_line
 from . import stock_move
+from . import stock_picking
+from . import stock_picking_logistics_event
 from . import stock_rule
 from . import stock_warehouse_orderpoint

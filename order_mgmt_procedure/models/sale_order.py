@@ -36,6 +36,18 @@ ORDER_CHANNELS = [
     ("other", "Other"),
 ]
 
+# What the priority rules look at.
+PRIORITY_DEPENDENCIES = (
+    "amount_total",
+    "currency_id",
+    "date_order",
+    "company_id",
+    "is_rush",
+    "partner_id.category_id",
+    "partner_id.commercial_partner_id.category_id",
+    "priority_manual",
+)
+
 # Changes to these make the automatic review checks run again.
 REVIEWED_ORDER_FIELDS = {
     "partner_id",
@@ -157,6 +169,16 @@ class SaleOrder(models.Model):
     review_required = fields.Boolean(related="company_id.order_review_required")
     can_submit_review = fields.Boolean(compute="_compute_review_buttons")
     can_review = fields.Boolean(compute="_compute_review_buttons")
+    logistics_event_ids = fields.One2many(
+        "stock.picking.logistics.event", "sale_id", string="Logistics Events"
+    )
+    logistics_exception = fields.Boolean(
+        compute="_compute_logistics_exception",
+        store=True,
+        index=True,
+        help="A delivery of the order has an open delay, loss or damage.",
+    )
+    can_sign_off = fields.Boolean(compute="_compute_can_sign_off")
     completed_date = fields.Datetime(
         string="Completed On",
         copy=False,
@@ -176,6 +198,61 @@ class SaleOrder(models.Model):
         help="Stage of the order in the order-management procedure, derived from "
         "its review, its confirmation and its deliveries.",
     )
+
+    @api.depends("logistics_event_ids.is_exception", "logistics_event_ids.state")
+    def _compute_logistics_exception(self):
+        for order in self:
+            order.logistics_exception = any(
+                event.is_exception and event.state == "open"
+                for event in order.logistics_event_ids
+            )
+
+    @api.depends("procedure_stage")
+    @api.depends_context("uid")
+    def _compute_can_sign_off(self):
+        is_staff = self.env.user.has_group("order_mgmt_procedure.group_order_receiver")
+        for order in self:
+            order.can_sign_off = is_staff and order.procedure_stage == "shipped"
+
+    def action_sign_off(self):
+        """The customer received the goods: the order is completed and its
+        after-sales window starts."""
+        user = self.env.user
+        for order in self:
+            is_customer = (
+                user.share
+                and user.partner_id.commercial_partner_id
+                == order.partner_id.commercial_partner_id
+            )
+            if not (
+                is_customer
+                or user.has_group("order_mgmt_procedure.group_order_receiver")
+            ):
+                raise AccessError(
+                    self.env._(
+                        "Only the customer or order staff may sign off %(order)s.",
+                        order=order.display_name,
+                    )
+                )
+        not_shipped = self.filtered(lambda o: o.procedure_stage != "shipped")
+        if not_shipped:
+            raise UserError(
+                self.env._(
+                    "Only shipped orders can be signed off: %(orders)s.",
+                    orders=", ".join(not_shipped.mapped("display_name")),
+                )
+            )
+        # sudo: a customer signing off on the portal may not write orders.
+        self.sudo().write({"completed_date": fields.Datetime.now()})
+        for order in self:
+            order.sudo().message_post(
+                body=self.env._(
+                    "Signed off by %(user)s: the goods were received.",
+                    user=user.partner_id.display_name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
 
     @api.depends("review_line_ids.result", "review_line_ids.blocking")
     def _compute_review_blocking_count(self):
@@ -425,16 +502,7 @@ class SaleOrder(models.Model):
             return "website"
         return "phone"
 
-    @api.depends(
-        "amount_total",
-        "currency_id",
-        "date_order",
-        "company_id",
-        "is_rush",
-        "partner_id.category_id",
-        "partner_id.commercial_partner_id.category_id",
-        "priority_manual",
-    )
+    @api.depends(*PRIORITY_DEPENDENCIES)
     def _compute_priority(self):
         rules = self._get_priority_rules()
         for order in self:
@@ -442,16 +510,7 @@ class SaleOrder(models.Model):
 
     # Not computed with the priority: a reviewer writing the priority must
     # still see the reason follow.
-    @api.depends(
-        "amount_total",
-        "currency_id",
-        "date_order",
-        "company_id",
-        "is_rush",
-        "partner_id.category_id",
-        "partner_id.commercial_partner_id.category_id",
-        "priority_manual",
-    )
+    @api.depends(*PRIORITY_DEPENDENCIES)
     def _compute_priority_reason(self):
         rules = self._get_priority_rules()
         for order in self:

@@ -5,4 +5,5 @@ from . import test_reception
 from . import test_review
 from . import test_security
 from . import test_settings
+from . import test_shipping
 from . import test_translations

@@ -128,6 +128,7 @@ class OrderProcedureCase(TransactionCase):
         )
         if user:
             pickings = pickings.with_user(user)
+        pickings.filtered(lambda p: not p.packing_checked).action_mark_packed()
         for move in pickings.move_ids:
             move.quantity = move.product_uom_qty
         pickings.move_ids.picked = True

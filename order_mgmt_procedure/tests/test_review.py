@@ -246,6 +246,7 @@ class TestReviewDecision(OrderProcedureCase):
         self.assertFalse(order.activity_ids, "the review activity is done")
 
     def test_approval_blocked_by_failing_items(self):
+        self.env.ref("order_mgmt_procedure.review_rule_payment_terms").blocking = True
         order = self._create_order(
             [(self.product_in_stock, 1)], user=self.receiver, payment_term_id=False
         )
