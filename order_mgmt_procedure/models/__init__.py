@@ -1,5 +1,7 @@
 from . import delivery_carrier
 from . import order_priority_rule
+from . import order_return_request
+from . import order_return_request_line
 from . import order_review_rule
 from . import payment_transaction
 from . import product_category

@@ -179,6 +179,10 @@ class SaleOrder(models.Model):
         help="A delivery of the order has an open delay, loss or damage.",
     )
     can_sign_off = fields.Boolean(compute="_compute_can_sign_off")
+    return_request_ids = fields.One2many(
+        "order.return.request", "order_id", string="Returns and Exchanges"
+    )
+    return_request_count = fields.Integer(compute="_compute_return_request_count")
     completed_date = fields.Datetime(
         string="Completed On",
         copy=False,
@@ -213,6 +217,41 @@ class SaleOrder(models.Model):
         is_staff = self.env.user.has_group("order_mgmt_procedure.group_order_receiver")
         for order in self:
             order.can_sign_off = is_staff and order.procedure_stage == "shipped"
+
+    @api.depends("return_request_ids")
+    def _compute_return_request_count(self):
+        for order in self:
+            order.return_request_count = len(order.return_request_ids)
+
+    def action_report_abnormal_receipt(self):
+        """Damaged or wrong goods: opens the report with evidence."""
+        self.ensure_one()
+        if self.procedure_stage not in ("shipped", "completed"):
+            raise UserError(
+                self.env._(
+                    "%(order)s has not been delivered: nothing to report yet.",
+                    order=self.display_name,
+                )
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Report an Abnormal Receipt"),
+            "res_model": "order.abnormal.receipt.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_order_id": self.id},
+        }
+
+    def action_view_return_requests(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Returns and Exchanges"),
+            "res_model": "order.return.request",
+            "view_mode": "list,form",
+            "domain": [("order_id", "=", self.id)],
+            "context": {"default_order_id": self.id},
+        }
 
     def action_sign_off(self):
         """The customer received the goods: the order is completed and its

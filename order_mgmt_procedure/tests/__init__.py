@@ -1,3 +1,4 @@
+from . import test_abnormal_receipt
 from . import test_install
 from . import test_procedure_stage
 from . import test_processing

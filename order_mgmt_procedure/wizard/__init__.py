@@ -1,1 +1,2 @@
+from . import order_abnormal_receipt_wizard
 from . import order_review_return_wizard
