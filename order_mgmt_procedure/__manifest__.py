@@ -38,6 +38,7 @@
         "views/stock_picking_views.xml",
         "views/order_return_request_views.xml",
         "report/shipping_label_report.xml",
+        "views/sale_order_portal_templates.xml",
         "views/res_config_settings_views.xml",
         "views/order_mgmt_procedure_menus.xml",
     ],

@@ -14,6 +14,7 @@ from . import sale_order
 from . import sale_order_line
 from . import sale_order_review_line
 from . import stock_move
+from . import stock_move_line
 from . import stock_picking
 from . import stock_picking_logistics_event
 from . import stock_rule

@@ -281,17 +281,28 @@ class SaleOrder(models.Model):
                     orders=", ".join(not_shipped.mapped("display_name")),
                 )
             )
+        for order in self:
+            order._sign_off(user.partner_id)
+        return True
+
+    def _sign_off(self, signer):
+        """Record the receipt of the goods; callers check who may sign."""
+        if self.procedure_stage != "shipped":
+            raise UserError(
+                self.env._(
+                    "Only shipped orders can be signed off: %(orders)s.",
+                    orders=self.display_name,
+                )
+            )
         # sudo: a customer signing off on the portal may not write orders.
         self.sudo().write({"completed_date": fields.Datetime.now()})
-        for order in self:
-            order.sudo().message_post(
-                body=self.env._(
-                    "Signed off by %(user)s: the goods were received.",
-                    user=user.partner_id.display_name,
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
-        return True
+        self.sudo().message_post(
+            body=self.env._(
+                "Signed off by %(user)s: the goods were received.",
+                user=signer.display_name,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
 
     @api.depends("review_line_ids.result", "review_line_ids.blocking")
     def _compute_review_blocking_count(self):

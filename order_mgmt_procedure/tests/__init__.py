@@ -1,5 +1,6 @@
 from . import test_abnormal_receipt
 from . import test_install
+from . import test_portal
 from . import test_procedure_stage
 from . import test_processing
 from . import test_reception

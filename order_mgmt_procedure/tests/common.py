@@ -1,7 +1,13 @@
+import base64
 from contextlib import contextmanager
 
 from odoo.fields import Command
 from odoo.tests import TransactionCase, new_test_user
+
+# A 1x1 PNG.
+PHOTO = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
 
 
 class OrderProcedureCase(TransactionCase):

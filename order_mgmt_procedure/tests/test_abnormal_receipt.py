@@ -1,15 +1,8 @@
-import base64
-
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import Form, tagged
 
-from .common import OrderProcedureCase
-
-# A 1x1 PNG.
-PHOTO = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
-)
+from .common import PHOTO, OrderProcedureCase
 
 
 @tagged("post_install", "-at_install")

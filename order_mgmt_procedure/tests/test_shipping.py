@@ -211,3 +211,31 @@ class TestSignOff(OrderProcedureCase):
         self.assertEqual(order.procedure_stage, "shipped")
         order.with_user(portal).action_sign_off()
         self.assertEqual(order.procedure_stage, "completed")
+
+
+@tagged("post_install", "-at_install")
+class TestPackaging(OrderProcedureCase):
+    def test_category_packaging_is_proposed(self):
+        self.env.user.group_ids += self.env.ref("stock.group_tracking_lot")
+        carton = self.env["stock.package.type"].create({"name": "Furniture carton"})
+        category = self.env["product.category"].create(
+            {"name": "Cabinets", "package_type_id": carton.id}
+        )
+        self.product_in_stock.categ_id = category
+        order = self._create_reviewed_order([(self.product_in_stock, 2)])
+        delivery = order.picking_ids
+        delivery.move_ids.quantity = 2
+        delivery.move_ids.picked = True
+
+        delivery.picking_type_id.set_package_type = True
+        wizard_defaults = (
+            self.env["stock.put.in.pack"]
+            .with_context(default_move_line_ids=delivery.move_line_ids.ids)
+            .default_get(["package_type_id"])
+        )
+        self.assertEqual(wizard_defaults["package_type_id"], carton.id)
+
+        delivery.picking_type_id.set_package_type = False
+        delivery.action_put_in_pack()
+        package = delivery.move_line_ids.result_package_id
+        self.assertEqual(package.package_type_id, carton)
