@@ -1,4 +1,6 @@
+from . import account_move
 from . import delivery_carrier
+from . import order_cancel_refund_rule
 from . import order_priority_rule
 from . import order_return_request
 from . import order_return_request_line

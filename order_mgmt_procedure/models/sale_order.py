@@ -179,6 +179,12 @@ class SaleOrder(models.Model):
         help="A delivery of the order has an open delay, loss or damage.",
     )
     can_sign_off = fields.Boolean(compute="_compute_can_sign_off")
+    refund_move_ids = fields.One2many(
+        "account.move",
+        "procedure_refund_order_id",
+        string="Procedure Refunds",
+        help="Credit notes created by cancelling the order.",
+    )
     return_request_ids = fields.One2many(
         "order.return.request", "order_id", string="Returns and Exchanges"
     )
@@ -250,6 +256,55 @@ class SaleOrder(models.Model):
             "res_model": "order.return.request",
             "view_mode": "list,form",
             "domain": [("order_id", "=", self.id)],
+            "context": {"default_order_id": self.id},
+        }
+
+    def _get_logistics_stage(self):
+        """Where the goods are, from the deliveries and their events."""
+        self.ensure_one()
+        deliveries = self.picking_ids.filtered(
+            lambda p: p.picking_type_code == "outgoing" and p.state == "done"
+        )
+        if not deliveries:
+            return "not_shipped"
+        events = deliveries.logistics_event_ids.sorted(lambda e: (e.date, e.id))
+        if self.completed_date or (events and events[-1].event_type == "delivered"):
+            return "delivered"
+        if events:
+            return "in_transit"
+        return "shipped"
+
+    def _get_refundable_amount(self):
+        """What the customer paid or was invoiced: posted invoices less the
+        posted credit notes."""
+        self.ensure_one()
+        moves = self.invoice_ids.filtered(lambda m: m.state == "posted")
+        invoiced = sum(
+            moves.filtered(lambda m: m.move_type == "out_invoice").mapped(
+                "amount_total"
+            )
+        )
+        refunded = sum(
+            moves.filtered(lambda m: m.move_type == "out_refund").mapped("amount_total")
+        )
+        return max(invoiced - refunded, 0.0)
+
+    def action_request_cancel(self):
+        """Cancel following the refund rules: quotations are cancelled as
+        usual, orders go through the cancellation wizard."""
+        self.ensure_one()
+        if self.state in ("draft", "sent"):
+            return self.action_cancel()
+        if self.state == "cancel":
+            raise UserError(
+                self.env._("%(order)s is already cancelled.", order=self.display_name)
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Cancel Order"),
+            "res_model": "order.cancel.wizard",
+            "view_mode": "form",
+            "target": "new",
             "context": {"default_order_id": self.id},
         }
 

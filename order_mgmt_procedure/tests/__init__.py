@@ -1,4 +1,5 @@
 from . import test_abnormal_receipt
+from . import test_cancellation
 from . import test_install
 from . import test_portal
 from . import test_procedure_stage

@@ -1,3 +1,4 @@
 from . import order_abnormal_receipt_wizard
+from . import order_cancel_wizard
 from . import order_review_return_wizard
 from . import stock_put_in_pack
