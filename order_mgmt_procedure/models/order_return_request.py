@@ -1,5 +1,7 @@
+from datetime import datetime, time, timedelta
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 class OrderReturnRequest(models.Model):
@@ -56,6 +58,31 @@ class OrderReturnRequest(models.Model):
         tracking=True,
         index=True,
     )
+    from_abnormal_receipt = fields.Boolean(
+        readonly=True,
+        help="Reported as damaged or wrong on receipt: the goods' condition is "
+        "the reason, not a condition of the return.",
+    )
+    within_window = fields.Boolean(
+        compute="_compute_within_window",
+        help="The order's after-sales window is open (or has not started).",
+    )
+    window_override_reason = fields.Text(
+        tracking=True,
+        help="Why a procedure manager accepts the request after the after-sales "
+        "window.",
+    )
+    approved_by_id = fields.Many2one("res.users", readonly=True, tracking=True)
+    approved_date = fields.Datetime(readonly=True)
+    deadline = fields.Date(
+        readonly=True,
+        tracking=True,
+        help="Working days on the company's calendar from approval: the return "
+        "processed, or the exchange goods delivered, by this day.",
+    )
+    is_overdue = fields.Boolean(
+        compute="_compute_is_overdue", search="_search_is_overdue"
+    )
     evidence_count = fields.Integer(
         compute="_compute_evidence_count",
         help="Photos and videos attached to the request.",
@@ -81,6 +108,115 @@ class OrderReturnRequest(models.Model):
         for request in self:
             request.evidence_count = counts.get(request.id, 0)
 
+    @api.depends("order_id.after_sales_deadline", "order_id.completed_date")
+    def _compute_within_window(self):
+        today = fields.Date.context_today(self)
+        for request in self:
+            deadline = request.order_id.after_sales_deadline
+            request.within_window = not deadline or deadline >= today
+
+    @api.depends("deadline", "state")
+    def _compute_is_overdue(self):
+        today = fields.Date.context_today(self)
+        for request in self:
+            request.is_overdue = bool(
+                request.deadline
+                and request.deadline < today
+                and request.state in ("approved", "received")
+            )
+
+    def _search_is_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on overdue requests."))
+        overdue = [
+            ("deadline", "<", fields.Date.context_today(self)),
+            ("state", "in", ("approved", "received")),
+        ]
+        if (operator == "=") == value:
+            return overdue
+        return ["!", "&", *overdue]
+
+    def _check_manager(self):
+        if not self.env.user.has_group("order_mgmt_procedure.group_procedure_manager"):
+            raise AccessError(
+                self.env._(
+                    "Only procedure managers may decide on returns and exchanges."
+                )
+            )
+
+    def action_approve(self):
+        """Managers approve: the SLA starts, in working days."""
+        self._check_manager()
+        not_submitted = self.filtered(lambda r: r.state != "submitted")
+        if not_submitted:
+            raise UserError(
+                self.env._(
+                    "Only submitted requests can be approved: %(requests)s.",
+                    requests=", ".join(not_submitted.mapped("name")),
+                )
+            )
+        now = fields.Datetime.now()
+        for request in self:
+            request.write(
+                {
+                    "state": "approved",
+                    "approved_by_id": self.env.uid,
+                    "approved_date": now,
+                    "deadline": request._compute_sla_deadline(now),
+                }
+            )
+        return True
+
+    def action_reject(self):
+        self._check_manager()
+        if self.filtered(lambda r: r.state != "submitted"):
+            raise UserError(self.env._("Only submitted requests can be rejected."))
+        self.state = "rejected"
+        return True
+
+    def _compute_sla_deadline(self, start):
+        """``return_sla_days`` or ``exchange_sla_days`` working days after the
+        day of ``start``, on the company's calendar, its leaves included."""
+        self.ensure_one()
+        company = self.company_id
+        days = (
+            company.exchange_sla_days
+            if self.request_type == "exchange"
+            else company.return_sla_days
+        )
+        calendar = company.resource_calendar_id
+        next_day = datetime.combine(start.date() + timedelta(days=1), time.min)
+        if not calendar:
+            return fields.Date.add(start.date(), days=days)
+        end = calendar.plan_days(
+            days, next_day.replace(tzinfo=None), compute_leaves=True
+        )
+        return end.date() if end else fields.Date.add(start.date(), days=days)
+
+    @api.model
+    def _cron_flag_overdue(self):
+        """An activity for whoever approved each overdue request, once."""
+        overdue = self.search([("is_overdue", "=", True)])
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        flagged = (
+            self.env["mail.activity"]
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", overdue.ids),
+                    ("activity_type_id", "=", activity_type.id),
+                ]
+            )
+            .mapped("res_id")
+        )
+        for request in overdue.filtered(lambda r: r.id not in flagged):
+            request.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Overdue: due on %(date)s", date=request.deadline),
+                user_id=(request.approved_by_id or self.env.user).id,
+            )
+        return True
+
     def action_submit(self):
         """The request goes to the procedure managers."""
         for request in self:
@@ -97,6 +233,44 @@ class OrderReturnRequest(models.Model):
                         request=request.name,
                     )
                 )
+            if (
+                request.request_type == "return"
+                and not request.from_abnormal_receipt
+                and not (request.condition_intact and request.condition_accessories)
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(request)s: a return needs the product intact and its "
+                        "accessories complete (tick both once checked).",
+                        request=request.name,
+                    )
+                )
+            if not request.within_window and not request.window_override_reason:
+                raise UserError(
+                    self.env._(
+                        "%(request)s: the after-sales window of %(order)s ended on "
+                        "%(date)s; a procedure manager may accept it with a reason.",
+                        request=request.name,
+                        order=request.order_id.name,
+                        date=request.order_id.after_sales_deadline,
+                    )
+                )
         self.line_ids._check_quantities()
         self.state = "submitted"
         return True
+
+    def write(self, vals):
+        if (
+            vals.get("window_override_reason")
+            and not self.env.su
+            and not self.env.user.has_group(
+                "order_mgmt_procedure.group_procedure_manager"
+            )
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only procedure managers may accept a request after the "
+                    "after-sales window."
+                )
+            )
+        return super().write(vals)

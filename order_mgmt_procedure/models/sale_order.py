@@ -189,6 +189,23 @@ class SaleOrder(models.Model):
         "order.return.request", "order_id", string="Returns and Exchanges"
     )
     return_request_count = fields.Integer(compute="_compute_return_request_count")
+    after_sales_deadline = fields.Date(
+        compute="_compute_after_sales_deadline",
+        store=True,
+        index=True,
+        help="Last day of after-sales support: the completion date plus the "
+        "longest window of the order's products (category or company).",
+    )
+    after_sales_open = fields.Boolean(
+        compute="_compute_after_sales_open",
+        search="_search_after_sales_open",
+        help="The order is completed and its after-sales window has not ended.",
+    )
+    after_sales_closed = fields.Boolean(
+        copy=False,
+        readonly=True,
+        help="The scheduled action closed the after-sales window.",
+    )
     completed_date = fields.Datetime(
         string="Completed On",
         copy=False,
@@ -258,6 +275,73 @@ class SaleOrder(models.Model):
             "domain": [("order_id", "=", self.id)],
             "context": {"default_order_id": self.id},
         }
+
+    @api.depends(
+        "completed_date",
+        "company_id.after_sales_days",
+        "order_line.product_id.categ_id.after_sales_days",
+    )
+    def _compute_after_sales_deadline(self):
+        for order in self:
+            if not order.completed_date:
+                order.after_sales_deadline = False
+                continue
+            days = max(
+                [
+                    category.after_sales_days or order.company_id.after_sales_days
+                    for category in order.order_line.product_id.categ_id
+                ]
+                or [order.company_id.after_sales_days]
+            )
+            order.after_sales_deadline = fields.Date.add(
+                order.completed_date.date(), days=days
+            )
+
+    @api.depends("after_sales_deadline")
+    def _compute_after_sales_open(self):
+        today = fields.Date.context_today(self)
+        for order in self:
+            order.after_sales_open = bool(
+                order.after_sales_deadline and order.after_sales_deadline >= today
+            )
+
+    def _search_after_sales_open(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on the after-sales window."))
+        today = fields.Date.context_today(self)
+        domain_open = [("after_sales_deadline", ">=", today)]
+        domain_closed = [
+            "|",
+            ("after_sales_deadline", "=", False),
+            ("after_sales_deadline", "<", today),
+        ]
+        return domain_open if (operator == "=") == value else domain_closed
+
+    @api.model
+    def _cron_close_after_sales_windows(self, batch_size=500):
+        """Note on each order whose after-sales window ended, in batches."""
+        today = fields.Date.context_today(self)
+        closed = 0
+        while True:
+            orders = self.search(
+                [
+                    ("after_sales_deadline", "<", today),
+                    ("after_sales_closed", "=", False),
+                ],
+                limit=batch_size,
+            )
+            if not orders:
+                return closed
+            orders.write({"after_sales_closed": True})
+            for order in orders:
+                order.message_post(
+                    body=self.env._(
+                        "After-sales window closed on %(date)s.",
+                        date=order.after_sales_deadline,
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
+            closed += len(orders)
 
     def _get_logistics_stage(self):
         """Where the goods are, from the deliveries and their events."""

@@ -5,6 +5,7 @@ from . import test_portal
 from . import test_procedure_stage
 from . import test_processing
 from . import test_reception
+from . import test_returns
 from . import test_review
 from . import test_security
 from . import test_settings

@@ -89,6 +89,8 @@ class TestAbnormalReceipt(OrderProcedureCase):
                 {
                     "order_id": order.id,
                     "reason": "Wrong colour",
+                    "condition_intact": True,
+                    "condition_accessories": True,
                     "line_ids": [
                         Command.create(
                             {

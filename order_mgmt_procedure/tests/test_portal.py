@@ -96,3 +96,11 @@ class TestPortalTracking(OrderProcedureCase, HttpCase):
         self.assertEqual(request.state, "submitted")
         self.assertEqual(request.request_type, "exchange")
         self.assertEqual(request.evidence_count, 1)
+
+    def test_after_sales_window_on_the_portal(self):
+        order = self._shipped_order()
+        order.with_user(self.receiver).action_sign_off()
+        self.authenticate("omp_portal_customer", "omp_portal_pw")
+        page = self.url_open(f"/my/orders/{order.id}")
+        self.assertIn("After-sales support until", page.text)
+        self.assertIn("o_after_sales_deadline", page.text)

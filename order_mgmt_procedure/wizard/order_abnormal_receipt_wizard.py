@@ -71,6 +71,7 @@ class OrderAbnormalReceiptWizard(models.TransientModel):
                 "picking_id": self.picking_id.id,
                 "request_type": self.request_type,
                 "reason": self.reason.strip(),
+                "from_abnormal_receipt": True,
                 "line_ids": [
                     fields.Command.create({"product_id": product.id, "quantity": qty})
                     for product, qty in quantities.items()
