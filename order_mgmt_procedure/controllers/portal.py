@@ -103,3 +103,65 @@ class OrderProcedurePortal(CustomerPortal):
         return self._order_procedure_redirect(
             order_sudo, access_token, order_procedure_message="reported"
         )
+
+    @http.route(
+        "/my/orders/<int:order_id>/return_request",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_order_return_request(
+        self,
+        order_id,
+        access_token=None,
+        product_id=None,
+        quantity="1",
+        reason="",
+        request_type="return",
+        **kw,
+    ):
+        order_sudo = self._order_procedure_check_access(order_id, access_token)
+        if not order_sudo:
+            return request.redirect("/my")
+        try:
+            product_id = int(product_id or 0)
+            quantity = float(quantity or 0)
+        except ValueError:
+            product_id, quantity = 0, 0.0
+        # Only products of this order can be asked back.
+        product = order_sudo.order_line.product_id.filtered(
+            lambda p: p.id == product_id
+        )
+        # sudo: the customer proved access to the order; the request is the
+        # procedure's record of what they ask.
+        Request = request.env["order.return.request"].sudo()
+        try:
+            if not product:
+                raise UserError(request.env._("Choose a product of the order."))
+            with request.env.cr.savepoint():
+                return_request = Request.create(
+                    {
+                        "order_id": order_sudo.id,
+                        "request_type": request_type
+                        if request_type in ("return", "exchange")
+                        else "return",
+                        "reason": reason or request.env._("Requested on the portal"),
+                        "condition_intact": bool(kw.get("condition_intact")),
+                        "condition_accessories": bool(kw.get("condition_accessories")),
+                        "line_ids": [
+                            (0, 0, {"product_id": product.id, "quantity": quantity})
+                        ],
+                    }
+                )
+                return_request.action_submit()
+        except UserError as error:
+            return self._order_procedure_redirect(
+                order_sudo,
+                access_token,
+                order_procedure_error="return",
+                order_procedure_reason=error.args[0][:200],
+            )
+        return self._order_procedure_redirect(
+            order_sudo, access_token, order_procedure_message="reported"
+        )

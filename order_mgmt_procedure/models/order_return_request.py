@@ -83,6 +83,16 @@ class OrderReturnRequest(models.Model):
     is_overdue = fields.Boolean(
         compute="_compute_is_overdue", search="_search_is_overdue"
     )
+    return_picking_id = fields.Many2one(
+        "stock.picking", string="Return Transfer", readonly=True, copy=False
+    )
+    exchange_picking_id = fields.Many2one(
+        "stock.picking", string="Replacement Delivery", readonly=True, copy=False
+    )
+    exchange_order_id = fields.Many2one("sale.order", readonly=True, copy=False)
+    refund_move_id = fields.Many2one(
+        "account.move", string="Credit Note", readonly=True, copy=False
+    )
     evidence_count = fields.Integer(
         compute="_compute_evidence_count",
         help="Photos and videos attached to the request.",
@@ -165,6 +175,174 @@ class OrderReturnRequest(models.Model):
                     "deadline": request._compute_sla_deadline(now),
                 }
             )
+            request._create_return_picking()
+        return True
+
+    def _get_returned_delivery(self):
+        self.ensure_one()
+        return (
+            self.picking_id
+            or self.order_id.picking_ids.filtered(
+                lambda p: p.picking_type_code == "outgoing" and p.state == "done"
+            ).sorted("date_done")[-1:]
+        )
+
+    def _create_return_picking(self):
+        """The goods come back through Odoo's own returns wizard."""
+        self.ensure_one()
+        delivery = self._get_returned_delivery()
+        if not delivery:
+            return
+        # sudo: receiving returns is Inventory work the manager's approval orders.
+        wizard = (
+            self.env["stock.return.picking"]
+            .sudo()
+            .with_context(active_id=delivery.id, active_model="stock.picking")
+            .create({})
+        )
+        wanted = {}
+        for line in self.line_ids:
+            wanted[line.product_id] = wanted.get(line.product_id, 0.0) + line.quantity
+        for return_line in wizard.product_return_moves:
+            quantity = min(
+                wanted.get(return_line.product_id, 0.0), return_line.move_id.quantity
+            )
+            wanted[return_line.product_id] = (
+                wanted.get(return_line.product_id, 0.0) - quantity
+            )
+            return_line.quantity = quantity
+        action = wizard.action_create_returns()
+        self.return_picking_id = action["res_id"]
+
+    def _on_return_received(self):
+        """The returned goods arrived: refund a return, ship an exchange."""
+        for request in self.filtered(lambda r: r.state == "approved"):
+            request.state = "received"
+            if request.request_type == "return":
+                request._create_refund()
+                request.state = "done"
+            else:
+                request._create_exchange_delivery()
+
+    def _create_refund(self):
+        """A draft credit note for the returned goods at their order price,
+        when the order was invoiced; never two for one request."""
+        self.ensure_one()
+        order = self.order_id.sudo()
+        if self.refund_move_id or not order.invoice_ids.filtered(
+            lambda m: m.state == "posted" and m.move_type == "out_invoice"
+        ):
+            return
+        lines = []
+        for line in self.line_ids:
+            sale_line = order.order_line.filtered(
+                lambda sol, p=line.product_id: sol.product_id == p
+            )[:1]
+            lines.append(
+                fields.Command.create(
+                    {
+                        "product_id": line.product_id.id,
+                        "quantity": line.quantity,
+                        "price_unit": sale_line.price_unit,
+                        "discount": sale_line.discount,
+                        "tax_ids": [fields.Command.set(sale_line.tax_ids.ids)],
+                        "sale_line_ids": [fields.Command.set(sale_line.ids)],
+                    }
+                )
+            )
+        # sudo: the credit note is drafted for the accountants, who post it.
+        refund = (
+            self.env["account.move"]
+            .sudo()
+            .create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": order.partner_invoice_id.id,
+                    "invoice_origin": order.name,
+                    "ref": self.env._(
+                        "Return %(request)s of %(order)s",
+                        request=self.name,
+                        order=order.name,
+                    ),
+                    "procedure_refund_order_id": order.id,
+                    "invoice_line_ids": lines,
+                }
+            )
+        )
+        self.refund_move_id = refund
+
+    def _create_exchange_delivery(self):
+        """The replacement goods leave with the order's priority; another
+        product makes a new order, reviewed like any other."""
+        self.ensure_one()
+        order = self.order_id
+        changed = self.line_ids.filtered(
+            lambda ln: (
+                ln.replacement_product_id and ln.replacement_product_id != ln.product_id
+            )
+        )
+        if changed:
+            # sudo: the exchange order is made by the procedure for the manager.
+            self.exchange_order_id = (
+                self.env["sale.order"]
+                .sudo()
+                .create(
+                    {
+                        "partner_id": order.partner_id.id,
+                        "partner_shipping_id": order.partner_shipping_id.id,
+                        "order_channel": "other",
+                        "origin": f"{order.name} - {self.name}",
+                        "priority_manual": order.priority
+                        if order.priority == "1"
+                        else False,
+                        "order_line": [
+                            fields.Command.create(
+                                {
+                                    "product_id": line.replacement_product_id.id,
+                                    "product_uom_qty": line.quantity,
+                                }
+                            )
+                            for line in changed
+                        ],
+                    }
+                )
+            )
+        same = self.line_ids - changed
+        if not same:
+            return
+        picking_type = order.warehouse_id.out_type_id
+        customers = order.partner_shipping_id.property_stock_customer
+        # sudo: the exchange is Inventory work the approval orders.
+        picking = (
+            self.env["stock.picking"]
+            .sudo()
+            .create(
+                {
+                    "picking_type_id": picking_type.id,
+                    "partner_id": order.partner_shipping_id.id,
+                    "origin": f"{order.name} - {self.name}",
+                    "priority": order.priority,
+                    "move_ids": [
+                        fields.Command.create(
+                            {
+                                "product_id": line.product_id.id,
+                                "product_uom_qty": line.quantity,
+                                "location_id": picking_type.default_location_src_id.id,
+                                "location_dest_id": customers.id,
+                            }
+                        )
+                        for line in same
+                    ],
+                }
+            )
+        )
+        picking.action_confirm()
+        picking.action_assign()
+        self.exchange_picking_id = picking
+
+    def action_done(self):
+        self._check_manager()
+        self.filtered(lambda r: r.state in ("approved", "received")).state = "done"
         return True
 
     def action_reject(self):

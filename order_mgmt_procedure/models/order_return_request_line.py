@@ -13,6 +13,12 @@ class OrderReturnRequestLine(models.Model):
     product_id = fields.Many2one("product.product", required=True)
     quantity = fields.Float(required=True, default=1.0, digits="Product Unit")
     uom_id = fields.Many2one(related="product_id.uom_id", string="Unit")
+    replacement_product_id = fields.Many2one(
+        "product.product",
+        string="Exchange For",
+        help="For an exchange to another product: a new order is made for it. "
+        "Empty: the same product is sent again.",
+    )
 
     def _check_quantities(self):
         """Not more than delivered, minus what other requests already take back."""

@@ -206,6 +206,16 @@ class SaleOrder(models.Model):
         readonly=True,
         help="The scheduled action closed the after-sales window.",
     )
+    rating_score = fields.Float(
+        string="Customer Rating",
+        compute="_compute_rating",
+        store=True,
+        aggregator="avg",
+        help="The customer's rating of the order (1 dissatisfied to 5 satisfied).",
+    )
+    rating_comment = fields.Text(
+        string="Customer Feedback", compute="_compute_rating", store=True
+    )
     completed_date = fields.Datetime(
         string="Completed On",
         copy=False,
@@ -263,6 +273,30 @@ class SaleOrder(models.Model):
             "view_mode": "form",
             "target": "new",
             "context": {"default_order_id": self.id},
+        }
+
+    def action_new_return_request(self):
+        """Staff open a return or exchange request for the order."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Return or Exchange"),
+            "res_model": "order.return.request",
+            "view_mode": "form",
+            "context": {
+                "default_order_id": self.id,
+                "default_line_ids": [
+                    fields.Command.create(
+                        {
+                            "product_id": line.product_id.id,
+                            "quantity": line.qty_delivered,
+                        }
+                    )
+                    for line in self.order_line.filtered(
+                        lambda ln: ln.qty_delivered > 0
+                    )
+                ],
+            },
         }
 
     def action_view_return_requests(self):
@@ -342,6 +376,13 @@ class SaleOrder(models.Model):
                     subtype_xmlid="mail.mt_note",
                 )
             closed += len(orders)
+
+    @api.depends("rating_ids.rating", "rating_ids.feedback", "rating_ids.consumed")
+    def _compute_rating(self):
+        for order in self:
+            rating = order.rating_ids.filtered("consumed").sorted("write_date")[-1:]
+            order.rating_score = rating.rating
+            order.rating_comment = rating.feedback
 
     def _get_logistics_stage(self):
         """Where the goods are, from the deliveries and their events."""
@@ -442,6 +483,9 @@ class SaleOrder(models.Model):
             ),
             subtype_xmlid="mail.mt_note",
         )
+        # Feedback is asked at completion, with Odoo's rating pages.
+        template = self.env.ref("order_mgmt_procedure.mail_template_order_rating")
+        self.sudo().rating_send_request(template, force_send=False)
 
     @api.depends("review_line_ids.result", "review_line_ids.blocking")
     def _compute_review_blocking_count(self):

@@ -30,6 +30,7 @@ class StockPicking(models.Model):
         "stock.picking.logistics.event", "picking_id", string="Logistics Events"
     )
     is_procedure_delivery = fields.Boolean(compute="_compute_is_procedure_delivery")
+    return_request_count = fields.Integer(compute="_compute_return_request_count")
 
     @api.depends("carrier_id")
     def _compute_expected_delivery_date(self):
@@ -48,6 +49,25 @@ class StockPicking(models.Model):
             picking.is_procedure_delivery = bool(
                 picking.sale_id and picking.picking_type_code == "outgoing"
             )
+
+    def _compute_return_request_count(self):
+        counts = dict(
+            self.env["order.return.request"]._read_group(
+                [("picking_id", "in", self.ids)], ["picking_id"], ["__count"]
+            )
+        )
+        for picking in self:
+            picking.return_request_count = counts.get(picking, 0)
+
+    def action_view_return_requests(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Returns and Exchanges"),
+            "res_model": "order.return.request",
+            "view_mode": "list,form",
+            "domain": [("picking_id", "=", self.id)],
+        }
 
     def action_mark_packed(self):
         """The packer confirms the packed contents match the order."""
@@ -130,8 +150,19 @@ class StockPicking(models.Model):
         open_deliveries = self.filtered(
             lambda p: p.is_procedure_delivery and p.state != "done"
         )
+        open_pickings = self.filtered(lambda p: p.state != "done")
         result = super().button_validate()
         open_deliveries.filtered(lambda p: p.state == "done")._notify_shipped()
+        done = open_pickings.filtered(lambda p: p.state == "done")
+        if done:
+            # sudo: the request follows its transfers, whoever validates them.
+            requests = self.env["order.return.request"].sudo()
+            requests.search(
+                [("return_picking_id", "in", done.ids)]
+            )._on_return_received()
+            requests.search(
+                [("exchange_picking_id", "in", done.ids), ("state", "=", "received")]
+            ).write({"state": "done"})
         return result
 
     def _notify_shipped(self):

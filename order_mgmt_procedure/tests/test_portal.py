@@ -104,3 +104,48 @@ class TestPortalTracking(OrderProcedureCase, HttpCase):
         page = self.url_open(f"/my/orders/{order.id}")
         self.assertIn("After-sales support until", page.text)
         self.assertIn("o_after_sales_deadline", page.text)
+
+    def test_customer_opens_a_return_for_own_order_only(self):
+        order = self._shipped_order()
+        order.with_user(self.receiver).action_sign_off()
+        self.authenticate("omp_portal_other", "omp_portal_pw2")
+        self.url_open(
+            f"/my/orders/{order.id}/return_request",
+            data={
+                "csrf_token": http.Request.csrf_token(self),
+                "product_id": self.product_in_stock.id,
+                "quantity": "1",
+            },
+        )
+        self.assertFalse(order.return_request_ids)
+
+        self.authenticate("omp_portal_customer", "omp_portal_pw")
+        page = self.url_open(f"/my/orders/{order.id}")
+        self.assertIn("Return or exchange", page.text)
+        page = self.url_open(
+            f"/my/orders/{order.id}/return_request",
+            data={
+                "csrf_token": http.Request.csrf_token(self),
+                "product_id": self.product_in_stock.id,
+                "quantity": "1",
+                "request_type": "return",
+                "reason": "Too big",
+            },
+        )
+        self.assertIn("needs the product intact", page.text)
+        self.assertFalse(order.return_request_ids)
+        page = self.url_open(
+            f"/my/orders/{order.id}/return_request",
+            data={
+                "csrf_token": http.Request.csrf_token(self),
+                "product_id": self.product_in_stock.id,
+                "quantity": "1",
+                "request_type": "return",
+                "reason": "Too big",
+                "condition_intact": "on",
+                "condition_accessories": "on",
+            },
+        )
+        request = order.return_request_ids
+        self.assertEqual(request.state, "submitted")
+        self.assertEqual(request.line_ids.quantity, 1)

@@ -56,6 +56,30 @@ class TestAfterSalesWindow(OrderProcedureCase):
         self.assertIn("After-sales window closed", old.message_ids[0].body)
         self.assertEqual(SaleOrder._cron_close_after_sales_windows(), 0)
 
+    def test_feedback_asked_at_completion_and_stored(self):
+        order = self._completed_order()
+        request = order.message_ids.filtered(
+            lambda m: m.subject and "how was your order" in m.subject
+        )
+        self.assertEqual(len(request), 1)
+        rating = order.rating_ids
+        self.assertEqual(rating.partner_id, self.customer)
+        self.assertIn(f"/rate/{rating.access_token}/5", request.body)
+
+        order.rating_apply(
+            5, token=rating.access_token, feedback="Fast and well packed"
+        )
+        self.assertEqual(order.rating_score, 5)
+        self.assertEqual(order.rating_comment, "Fast and well packed")
+        report = self.env.ref("order_mgmt_procedure.action_order_ratings")
+        groups = self.env["sale.order"].formatted_read_group(
+            [("rating_score", ">", 0), ("id", "=", order.id)],
+            groupby=["order_channel"],
+            aggregates=["rating_score:avg"],
+        )
+        self.assertEqual(groups[0]["rating_score:avg"], 5)
+        self.assertIn("rating_score", report.domain)
+
 
 @tagged("post_install", "-at_install")
 class TestReturnRequests(OrderProcedureCase):
@@ -169,3 +193,107 @@ class TestReturnRequests(OrderProcedureCase):
         Request._cron_flag_overdue()
         self.assertEqual(len(request.activity_ids), 1)
         self.assertEqual(request.activity_ids.user_id, self.manager)
+
+
+@tagged("post_install", "-at_install")
+class TestReturnFlow(OrderProcedureCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.product_in_stock.write(
+            {"invoice_policy": "order", "taxes_id": False, "list_price": 200.0}
+        )
+
+    def _approved(self, request_type, invoiced=True):
+        order = self._create_reviewed_order([(self.product_in_stock, 3)])
+        if invoiced:
+            order._create_invoices().action_post()
+        self._ship(order)
+        order.with_user(self.receiver).action_sign_off()
+        request = (
+            self.env["order.return.request"]
+            .with_user(self.receiver)
+            .create(
+                {
+                    "order_id": order.id,
+                    "request_type": request_type,
+                    "reason": "Wrong model",
+                    "condition_intact": True,
+                    "condition_accessories": True,
+                    "line_ids": [
+                        Command.create(
+                            {"product_id": self.product_in_stock.id, "quantity": 2}
+                        )
+                    ],
+                }
+            )
+        )
+        request.action_submit()
+        request.with_user(self.manager).action_approve()
+        return order, request
+
+    def _receive(self, picking):
+        picking = picking.with_user(self.warehouse_user)
+        picking.move_ids.quantity = picking.move_ids.product_uom_qty
+        picking.move_ids.picked = True
+        picking.button_validate()
+
+    def test_return_refunded_once(self):
+        order, request = self._approved("return")
+        back = request.return_picking_id
+        self.assertEqual(back.picking_type_code, "incoming")
+        self.assertEqual(back.move_ids.product_uom_qty, 2)
+        self._receive(back)
+        self.assertEqual(request.state, "done")
+        refund = request.refund_move_id
+        self.assertEqual(refund.move_type, "out_refund")
+        self.assertEqual(refund.state, "draft")
+        self.assertEqual(refund.amount_total, 400)
+        self.assertIn(refund, order.refund_move_ids, "in the accountants' list")
+        request._on_return_received()
+        request._create_refund()
+        self.assertEqual(
+            self.env["account.move"].search_count(
+                [("procedure_refund_order_id", "=", order.id)]
+            ),
+            1,
+        )
+
+    def test_return_of_uninvoiced_order_refunds_nothing(self):
+        __, request = self._approved("return", invoiced=False)
+        self._receive(request.return_picking_id)
+        self.assertEqual(request.state, "done")
+        self.assertFalse(request.refund_move_id)
+
+    def test_exchange_ships_replacement_with_priority(self):
+        order, request = self._approved("exchange")
+        order.with_user(self.reviewer).priority = "1"
+        self._receive(request.return_picking_id)
+        self.assertEqual(request.state, "received")
+        replacement = request.exchange_picking_id
+        self.assertEqual(replacement.picking_type_code, "outgoing")
+        self.assertEqual(replacement.priority, "1")
+        self.assertEqual(replacement.move_ids.product_uom_qty, 2)
+        self.assertEqual(replacement.state, "assigned")
+        self.assertFalse(request.refund_move_id)
+        self._receive(replacement)
+        self.assertEqual(request.state, "done")
+
+    def test_exchange_for_another_product_makes_a_new_order(self):
+        __, request = self._approved("exchange")
+        other = self._create_storable("Cabinet XL", "T-CABXL", 10)
+        request.sudo().line_ids.replacement_product_id = other
+        self._receive(request.return_picking_id)
+        new_order = request.exchange_order_id
+        self.assertTrue(new_order)
+        self.assertEqual(new_order.state, "draft", "reviewed like any order")
+        self.assertEqual(new_order.order_line.product_id, other)
+        self.assertEqual(new_order.order_line.product_uom_qty, 2)
+        self.assertIn(request.name, new_order.origin)
+        self.assertFalse(request.exchange_picking_id)
+
+    def test_staff_open_a_request_from_the_order(self):
+        order, __ = self._approved("return")
+        action = order.with_user(self.receiver).action_new_return_request()
+        self.assertEqual(action["res_model"], "order.return.request")
+        self.assertEqual(action["context"]["default_order_id"], order.id)
