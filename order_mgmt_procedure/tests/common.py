@@ -1,6 +1,8 @@
 import base64
 from contextlib import contextmanager
+from datetime import timedelta
 
+from odoo import fields
 from odoo.fields import Command
 from odoo.tests import TransactionCase, new_test_user
 
@@ -119,6 +121,14 @@ class OrderProcedureCase(TransactionCase):
         self._tick_manual_items(order)
         order.with_user(self.reviewer).action_review_approve()
         return order.with_env(self.env)
+
+    def _completed_order(self, days_ago=0):
+        """Reviewed, shipped, signed off ``days_ago`` days ago."""
+        order = self._create_reviewed_order([(self.product_in_stock, 2)])
+        self._ship(order)
+        order.with_user(self.receiver).action_sign_off()
+        order.completed_date = fields.Datetime.now() - timedelta(days=days_ago)
+        return order
 
     def _create_confirmed_order(self, lines, **values):
         order = self._create_order(lines, review_state="approved", **values)

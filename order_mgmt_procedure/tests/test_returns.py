@@ -10,13 +10,6 @@ from .common import OrderProcedureCase
 
 @tagged("post_install", "-at_install")
 class TestAfterSalesWindow(OrderProcedureCase):
-    def _completed_order(self, days_ago=0):
-        order = self._create_reviewed_order([(self.product_in_stock, 2)])
-        self._ship(order)
-        order.with_user(self.receiver).action_sign_off()
-        order.completed_date = fields.Datetime.now() - timedelta(days=days_ago)
-        return order
-
     def test_window_from_company_and_category(self):
         order = self._completed_order()
         today = fields.Date.context_today(order)
@@ -101,13 +94,6 @@ class TestReturnRequests(OrderProcedureCase):
                 }
             )
         )
-
-    def _completed_order(self, days_ago=0):
-        order = self._create_reviewed_order([(self.product_in_stock, 2)])
-        self._ship(order)
-        order.with_user(self.receiver).action_sign_off()
-        order.completed_date = fields.Datetime.now() - timedelta(days=days_ago)
-        return order
 
     def test_return_conditions(self):
         order = self._completed_order()
