@@ -108,6 +108,25 @@ class TestShipping(OrderProcedureCase):
             with self.subTest(expected=expected):
                 self.assertIn(expected, html)
 
+    def test_shipping_label_pdf(self):
+        if self.env["ir.actions.report"].get_wkhtmltopdf_state() not in (
+            "ok",
+            "upgrade",
+        ):
+            self.skipTest("wkhtmltopdf is not installed: the PDF cannot be made")
+        order = self._create_reviewed_order([(self.product_in_stock, 1)])
+        delivery = self._delivery(order)
+        delivery.write({"carrier_id": self.carrier.id, "carrier_tracking_ref": "SF77"})
+        pdf, report_type = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(
+                "order_mgmt_procedure.action_report_shipping_label", delivery.ids
+            )
+        )
+        self.assertEqual(report_type, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"))
+
     def test_logistics_events_and_exceptions(self):
         order = self._create_reviewed_order([(self.product_in_stock, 1)])
         delivery = self._ship(order)
