@@ -1,4 +1,5 @@
 import base64
+from urllib.parse import urlencode
 
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError
@@ -17,11 +18,10 @@ class OrderProcedurePortal(CustomerPortal):
     def _order_procedure_redirect(self, order_sudo, access_token, **params):
         query = {"access_token": access_token} if access_token else {}
         query.update(params)
+        # Error texts carry spaces and punctuation: encode them.
         return request.redirect(
             order_sudo.get_portal_url(
-                query_string="&" + "&".join(f"{k}={v}" for k, v in query.items())
-                if query
-                else None,
+                query_string="&" + urlencode(query) if query else None,
                 anchor="order_procedure_tracking",
             )
         )
@@ -40,9 +40,12 @@ class OrderProcedurePortal(CustomerPortal):
         try:
             # The access check above is the customer's proof of identity.
             order_sudo._sign_off(order_sudo.partner_id)
-        except UserError:
+        except UserError as error:
             return self._order_procedure_redirect(
-                order_sudo, access_token, order_procedure_error="sign_off"
+                order_sudo,
+                access_token,
+                order_procedure_error="sign_off",
+                order_procedure_reason=error.args[0][:200],
             )
         return self._order_procedure_redirect(
             order_sudo, access_token, order_procedure_message="signed_off"

@@ -98,6 +98,17 @@ class OrderReturnRequest(models.Model):
         help="Photos and videos attached to the request.",
     )
 
+    @api.model
+    def _get_list_action(self, domain, context=None):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Returns and Exchanges"),
+            "res_model": self._name,
+            "view_mode": "list,form",
+            "domain": domain,
+            "context": context or {},
+        }
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:

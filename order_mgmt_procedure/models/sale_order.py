@@ -301,14 +301,9 @@ class SaleOrder(models.Model):
 
     def action_view_return_requests(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Returns and Exchanges"),
-            "res_model": "order.return.request",
-            "view_mode": "list,form",
-            "domain": [("order_id", "=", self.id)],
-            "context": {"default_order_id": self.id},
-        }
+        return self.env["order.return.request"]._get_list_action(
+            [("order_id", "=", self.id)], {"default_order_id": self.id}
+        )
 
     @api.depends(
         "completed_date",

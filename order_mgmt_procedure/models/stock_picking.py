@@ -61,13 +61,9 @@ class StockPicking(models.Model):
 
     def action_view_return_requests(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Returns and Exchanges"),
-            "res_model": "order.return.request",
-            "view_mode": "list,form",
-            "domain": [("picking_id", "=", self.id)],
-        }
+        return self.env["order.return.request"]._get_list_action(
+            [("picking_id", "=", self.id)]
+        )
 
     def action_mark_packed(self):
         """The packer confirms the packed contents match the order."""

@@ -149,3 +149,15 @@ class TestPortalTracking(OrderProcedureCase, HttpCase):
         request = order.return_request_ids
         self.assertEqual(request.state, "submitted")
         self.assertEqual(request.line_ids.quantity, 1)
+
+    def test_sign_off_refused_message_on_the_portal(self):
+        order = self._create_reviewed_order(
+            [(self.product_in_stock, 1)], partner_id=self.portal_user.partner_id.id
+        )
+        self.authenticate("omp_portal_customer", "omp_portal_pw")
+        page = self.url_open(
+            f"/my/orders/{order.id}/sign_off",
+            data={"csrf_token": http.Request.csrf_token(self)},
+        )
+        self.assertIn("Only shipped orders can be signed off", page.text)
+        self.assertEqual(order.procedure_stage, "awaiting_shipment")

@@ -283,3 +283,18 @@ class TestReturnFlow(OrderProcedureCase):
         action = order.with_user(self.receiver).action_new_return_request()
         self.assertEqual(action["res_model"], "order.return.request")
         self.assertEqual(action["context"]["default_order_id"], order.id)
+
+    def test_request_lists_from_order_and_delivery(self):
+        order, request = self._approved("return")
+        from_order = order.action_view_return_requests()
+        delivery = request._get_returned_delivery()
+        request.sudo().picking_id = delivery
+        from_delivery = delivery.action_view_return_requests()
+        self.assertEqual(
+            self.env["order.return.request"].search(from_order["domain"]), request
+        )
+        self.assertEqual(from_order["context"]["default_order_id"], order.id)
+        self.assertEqual(
+            self.env["order.return.request"].search(from_delivery["domain"]), request
+        )
+        self.assertEqual(delivery.return_request_count, 1)
