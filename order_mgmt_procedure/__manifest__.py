@@ -17,7 +17,7 @@
         "phone_validation",
         "rating",
     ],
-    "external_dependencies": {"python": ["phonenumbers"]},
+    "external_dependencies": {"python": ["phonenumbers", "openpyxl", "xlrd"]},
     "data": [
         "security/order_mgmt_procedure_security.xml",
         "security/ir.model.access.csv",
@@ -33,6 +33,7 @@
         "wizard/order_review_return_wizard_views.xml",
         "wizard/order_abnormal_receipt_wizard_views.xml",
         "wizard/order_cancel_wizard_views.xml",
+        "wizard/sale_order_batch_import_views.xml",
         "views/order_priority_rule_views.xml",
         "views/order_review_rule_views.xml",
         "views/order_cancel_refund_rule_views.xml",

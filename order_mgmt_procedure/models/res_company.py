@@ -44,6 +44,31 @@ class ResCompany(models.Model):
         help="Purchase orders can only be confirmed with vendors whose "
         "qualification is valid.",
     )
+    batch_import_max_rows = fields.Integer(
+        string="Batch Import: Most Lines per File",
+        default=5000,
+        help="Order files with more lines than this are refused; split them.",
+    )
+    batch_import_max_size_mb = fields.Integer(
+        string="Batch Import: Largest File (MB)",
+        default=10,
+        help="Order files larger than this are refused.",
+    )
+
+    @api.constrains("batch_import_max_rows", "batch_import_max_size_mb")
+    def _check_batch_import_limits(self):
+        for company in self:
+            if (
+                company.batch_import_max_rows < 1
+                or company.batch_import_max_size_mb < 1
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The batch import limits of %(company)s must be at least one "
+                        "line and one MB.",
+                        company=company.display_name,
+                    )
+                )
 
     @api.constrains("after_sales_days", "return_sla_days", "exchange_sla_days")
     def _check_procedure_days(self):

@@ -25,3 +25,9 @@ class ResConfigSettings(models.TransientModel):
     supplier_qualification_required = fields.Boolean(
         related="company_id.supplier_qualification_required", readonly=False
     )
+    batch_import_max_rows = fields.Integer(
+        related="company_id.batch_import_max_rows", readonly=False
+    )
+    batch_import_max_size_mb = fields.Integer(
+        related="company_id.batch_import_max_size_mb", readonly=False
+    )

@@ -92,6 +92,10 @@ class SaleOrder(models.Model):
         tracking=True,
         help="The customer asked for the order to be handled urgently.",
     )
+    customer_note = fields.Text(
+        help="What the customer asked for with the order (for example the note "
+        "column of an imported file). Not printed on the quotation.",
+    )
     priority = fields.Selection(
         PRIORITIES,
         compute="_compute_priority",
