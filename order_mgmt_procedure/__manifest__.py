@@ -50,6 +50,11 @@
         "demo/res_users_demo.xml",
         "demo/sale_order_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "order_mgmt_procedure/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": False,
 }

@@ -110,6 +110,6 @@ class OrderPriorityRule(models.Model):
                 ]
             )
         )
+        orders.invalidate_recordset(["priority_reason"])
         with orders._syncing_delivery_priority():
             self.env.add_to_compute(orders._fields["priority"], orders)
-            self.env.add_to_compute(orders._fields["priority_reason"], orders)

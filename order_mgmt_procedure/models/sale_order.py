@@ -108,9 +108,9 @@ class SaleOrder(models.Model):
         "reviewers may set it by hand. Urgent orders are reviewed, reserved and "
         "shipped first.",
     )
+    # Not stored: the rule names read in the reader's language.
     priority_reason = fields.Char(
         compute="_compute_priority_reason",
-        store=True,
         help="The rules that made the order urgent, or that it was set by hand.",
     )
     priority_manual = fields.Selection(
@@ -743,6 +743,7 @@ class SaleOrder(models.Model):
     # Not computed with the priority: a reviewer writing the priority must
     # still see the reason follow.
     @api.depends(*PRIORITY_DEPENDENCIES)
+    @api.depends_context("lang")
     def _compute_priority_reason(self):
         rules = self._get_priority_rules()
         for order in self:

@@ -10,4 +10,5 @@ from . import test_review
 from . import test_security
 from . import test_settings
 from . import test_shipping
+from . import test_tours
 from . import test_translations

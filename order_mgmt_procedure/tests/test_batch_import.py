@@ -52,8 +52,9 @@ DELIVERY_HEADER = [
     "Quantity",
 ]
 
-# Queries to check a whole file: one per kind of lookup, whatever its size.
-QUERIES_TO_CHECK_A_FILE = 7
+# Queries to check a whole file: one per kind of lookup (and the templates of
+# the products found), whatever its size.
+QUERIES_TO_CHECK_A_FILE = 8
 
 
 def xlsx_file(rows, sheet_hook=None):
@@ -94,8 +95,8 @@ class BatchImportCase(OrderProcedureCase):
         super().setUpClass()
         cls.distributor = cls.env["res.partner"].create(
             {
-                "name": "Suzhou Huadong Distribution",
-                "ref": "DIST-001",
+                "name": "Kunshan Yuanda Distribution",
+                "ref": "T-DIST-01",
                 "is_company": True,
                 "street": "5 Renmin Road",
                 "city": "Suzhou",
@@ -111,12 +112,12 @@ class BatchImportCase(OrderProcedureCase):
         cls.next_date_text = cls.next_date.isoformat()
 
     def _rows(self):
-        """Two orders: DIST-001 with two lines, the customer with one."""
+        """Two orders: T-DIST-01 with two lines, the customer with one."""
         return [
             HEADER,
             [
                 "PO-1001",
-                "DIST-001",
+                "T-DIST-01",
                 "T-CAB",
                 3,
                 120,
@@ -246,7 +247,7 @@ class TestBatchImportValidFiles(BatchImportCase):
             DELIVERY_HEADER,
             [
                 "PO-2001",
-                "DIST-001",
+                "T-DIST-01",
                 "Li Na",
                 "+86 21 6888 0000",
                 "1 Nanjing Road",
@@ -258,7 +259,7 @@ class TestBatchImportValidFiles(BatchImportCase):
             ],
             [
                 "PO-2002",
-                "DIST-001",
+                "T-DIST-01",
                 "Li Na",
                 "+86 21 6888 0000",
                 "1 Nanjing Road",
@@ -336,8 +337,8 @@ class TestBatchImportValidFiles(BatchImportCase):
             sheet.cell(row, column["Product"], product)
             sheet.cell(row, column["Quantity"], quantity)
 
-        fill(2, "A-1", "DIST-001", "T-CAB", 1)
-        fill(3, "A-2", "DIST-001", "T-NOPE", 1)
+        fill(2, "A-1", "T-DIST-01", "T-CAB", 1)
+        fill(3, "A-2", "T-DIST-01", "T-NOPE", 1)
         fill(4, "A-3", "CUST-XY", "T-LAMP", 4)
         stream = io.BytesIO()
         workbook.save(stream)
@@ -381,7 +382,7 @@ class TestBatchImportValidFiles(BatchImportCase):
                 *(
                     [
                         f"Q-{i // 2}",
-                        "DIST-001" if (i // 2) % 2 else "CUST-XY",
+                        "T-DIST-01" if (i // 2) % 2 else "CUST-XY",
                         "T-CAB" if i % 2 else "6901234567892",
                         i + 1,
                         10,
@@ -391,17 +392,21 @@ class TestBatchImportValidFiles(BatchImportCase):
             ]
 
         # The first file fills the registry caches (access rules, fields).
-        for count in (4, 10, 200):
+        counts = []
+        for count in (4, 6, 10, 200):
             wizard = self._wizard(csv_file(rows(count)), "orders.csv")
             table = wizard._read_rows()
             self.env.invalidate_all()
-            if count == 4:
+            if count < 10:
                 wizard._prepare_orders(table)
                 continue
+            before = self.env.cr.sql_log_count
             with self.assertQueryCount(QUERIES_TO_CHECK_A_FILE):
                 orders, problems = wizard._prepare_orders(table)
+            counts.append(self.env.cr.sql_log_count - before)
             self.assertFalse(problems)
             self.assertEqual(len(orders), count // 2)
+        self.assertEqual(counts[0], counts[1], "20 times the rows, same queries")
 
 
 @tagged("post_install", "-at_install")
@@ -528,7 +533,7 @@ class TestBatchImportBadFiles(BatchImportCase):
 
     def test_formula_in_csv(self):
         rows = self._rows()
-        rows[1][1] = '=HYPERLINK("http://x","DIST-001")'
+        rows[1][1] = '=HYPERLINK("http://x","T-DIST-01")'
         self.assertImportRefused(
             csv_file(rows),
             "orders.csv",
@@ -541,7 +546,7 @@ class TestBatchImportBadFiles(BatchImportCase):
         self.assertImportRefused(
             xlsx_file(rows),
             "orders.xlsx",
-            "Row 3, column B (Customer): order PO-1001 is for Suzhou Huadong "
+            "Row 3, column B (Customer): order PO-1001 is for Kunshan Yuanda "
             "Distribution at row 2; one external reference is one order of one "
             "customer.",
         )
@@ -596,7 +601,7 @@ class TestBatchImportBadFiles(BatchImportCase):
             DELIVERY_HEADER,
             [
                 "PO-3001",
-                "DIST-001",
+                "T-DIST-01",
                 "Li Na",
                 "12",
                 "1 Nanjing Road",
@@ -608,7 +613,7 @@ class TestBatchImportBadFiles(BatchImportCase):
             ],
             [
                 "PO-3002",
-                "DIST-001",
+                "T-DIST-01",
                 "Li Na",
                 None,
                 None,
@@ -620,7 +625,7 @@ class TestBatchImportBadFiles(BatchImportCase):
             ],
             [
                 "PO-3003",
-                "DIST-001",
+                "T-DIST-01",
                 "Li Na",
                 None,
                 "1 Road",
@@ -662,13 +667,13 @@ class TestBatchImportBadFiles(BatchImportCase):
                 "T-CAB",
                 1,
             ],
-            ["PO-4002", "DIST-001", None, None, None, None, None, None, "T-CAB", 1],
+            ["PO-4002", "T-DIST-01", None, None, None, None, None, None, "T-CAB", 1],
         ]
         self.assertImportRefused(
             xlsx_file(rows),
             "orders.xlsx",
             "cannot be submitted for review",
-            "Suzhou Huadong Distribution has no ZIP code.",
+            "Kunshan Yuanda Distribution has no ZIP code.",
             submit_for_review=True,
         )
 
@@ -771,7 +776,7 @@ class TestBatchImportBadFiles(BatchImportCase):
         self.company.batch_import_max_size_mb = 1
         rows = [
             *self._rows(),
-            *([f"PO-{i}", "DIST-001", "T-CAB", 1] for i in range(40000)),
+            *([f"PO-{i}", "T-DIST-01", "T-CAB", 1] for i in range(40000)),
         ]
         self.assertImportRefused(
             csv_file(rows),

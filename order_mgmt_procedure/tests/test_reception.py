@@ -437,7 +437,7 @@ class TestPriority(OrderProcedureCase):
         for batch in (orders[:20], orders):
             self.env.invalidate_all()
             with self.assertQueryCount(QUERIES_TO_PRIORITIZE_ORDERS):
-                self._recompute(batch, "priority", "priority_reason")
+                self._recompute(batch, "priority")
             self.assertEqual(
                 {o.id: o.priority for o in batch}, {o.id: expected[o.id] for o in batch}
             )

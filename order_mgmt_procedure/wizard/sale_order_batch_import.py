@@ -859,7 +859,8 @@ class SaleOrderBatchImport(models.TransientModel):
         if order is None:
             return
         order["rows"].append(row)
-        resolved = dict(values, customer=customer)
+        # An unknown or ambiguous customer was reported: no value to compare.
+        resolved = dict(values, customer=customer or None)
         for key in ORDER_KEYS:
             if key not in columns or values.get(key) is None:
                 continue
