@@ -15,10 +15,16 @@ import time
 
 ORDERS = int(os.environ.get("OMP_BENCH_ORDERS", "1000"))
 LINES = int(os.environ.get("OMP_BENCH_LINES", "5"))
+# Orders confirmed and delivered, and the sizes the scheduled actions run on.
+FLOW_ORDERS = int(os.environ.get("OMP_BENCH_FLOW_ORDERS", "200"))
+CRON_SIZES = [
+    int(size)
+    for size in os.environ.get("OMP_BENCH_CRON_SIZES", "1000,10000").split(",")
+]
 OUTPUT = os.environ.get("OMP_BENCHMARK_JSON", "benchmark.json")
 
 
-def measure(env, label, function):
+def measure(env, label, function, quiet=False):
     """Run ``function`` in a savepoint rolled back afterwards; return its
     queries and wall time (flush included)."""
     cr = env.cr
@@ -32,8 +38,44 @@ def measure(env, label, function):
         queries = cr.sql_log_count - queries_before
         savepoint.rollback()
     env.invalidate_all()
-    print(f"  {label}: {queries} queries, {seconds:.2f} s ({result})", flush=True)
+    if not quiet:
+        print(f"  {label}: {queries} queries, {seconds:.2f} s ({result})", flush=True)
     return {"queries": queries, "seconds": round(seconds, 3), "result": result}
+
+
+def users(env):
+    """A receiver and a reviewer: the procedure path is two people's work."""
+    receiver, reviewer = env["res.users"].create(
+        [
+            {
+                "name": "Bench Receiver",
+                "login": "bench_receiver",
+                "group_ids": [
+                    (4, env.ref("order_mgmt_procedure.group_order_receiver").id)
+                ],
+            },
+            {
+                "name": "Bench Reviewer",
+                "login": "bench_reviewer",
+                "group_ids": [
+                    (4, env.ref("order_mgmt_procedure.group_order_reviewer").id),
+                    (4, env.ref("stock.group_stock_user").id),
+                ],
+            },
+        ]
+    )
+    return receiver, reviewer
+
+
+def compare(env, procedure, plain, items, labels):
+    """Measure ``procedure(items)`` against ``plain(items)``, each warmed up
+    first on a few items (rolled back): neither pays the other's cold caches."""
+    for function in (procedure, plain):
+        measure(env, "warm-up", lambda f=function: f(items[:5]), quiet=True)
+    return {
+        "procedure": measure(env, labels[0], lambda: procedure(items)),
+        "plain": measure(env, labels[1], lambda: plain(items)),
+    }
 
 
 def fixtures(env):
@@ -61,12 +103,183 @@ def fixtures(env):
                 "name": f"Bench Product {i}",
                 "default_code": f"BENCH-P{i:03d}",
                 "type": "consu",
+                "is_storable": True,
                 "list_price": 10 + i,
             }
             for i in range(20)
         ]
     )
+    stock = env.ref("stock.warehouse0").lot_stock_id
+    for product in products:
+        env["stock.quant"]._update_available_quantity(product, stock, 1_000_000)
     return customers, products
+
+
+def order_values(customers, products, count, lines, offset=0):
+    return [
+        {
+            "partner_id": customers[i % len(customers)].id,
+            "order_line": [
+                (
+                    0,
+                    0,
+                    {
+                        "product_id": products[(i + j) % len(products)].id,
+                        "product_uom_qty": j + 1,
+                    },
+                )
+                for j in range(lines)
+            ],
+        }
+        for i in range(offset, offset + count)
+    ]
+
+
+def bench_confirm(env, receiver, reviewer, customers, products):
+    """Taking and confirming FLOW_ORDERS orders one by one, as people do:
+    receiver creates and submits, reviewer ticks the manual items and
+    approves; plain Odoo: create and confirm, the procedure off."""
+    values = order_values(customers, products, FLOW_ORDERS, LINES)
+    company = env.company
+
+    def procedure(values):
+        company.order_review_required = True
+        for vals in values:
+            order = env(user=receiver)["sale.order"].create(vals)
+            order.action_submit_review()
+            order = order.with_user(reviewer)
+            order.review_line_ids.filtered(
+                lambda line: line.check_type == "manual"
+            ).action_mark_pass()
+            order.action_review_approve()
+        return f"{len(values)} orders"
+
+    def plain(values):
+        company.order_review_required = False
+        for vals in values:
+            order = env(user=reviewer)["sale.order"].create(vals)
+            order.action_confirm()
+        return f"{len(values)} orders"
+
+    return compare(
+        env,
+        procedure,
+        plain,
+        values,
+        (
+            f"submit + review + approve, {FLOW_ORDERS} x {LINES}",
+            f"create + confirm, {FLOW_ORDERS} x {LINES}",
+        ),
+    )
+
+
+def bench_deliveries(env, reviewer, customers, products):
+    """Validating the deliveries of FLOW_ORDERS confirmed orders one by one:
+    packing check then validation, or validation alone with the check off."""
+    company = env.company
+    company.order_review_required = False
+    orders = env["sale.order"].create(
+        order_values(customers, products, FLOW_ORDERS, LINES)
+    )
+    orders.action_confirm()
+    pickings = orders.picking_ids.filtered(lambda p: p.state == "assigned")
+    env.flush_all()
+
+    def validate(picking):
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+        picking.move_ids.picked = True
+        picking.with_context(skip_sms=True, skip_backorder=True).button_validate()
+
+    def procedure(pickings):
+        company.packing_check_required = True
+        for picking in pickings.with_user(reviewer):
+            picking.action_mark_packed()
+            validate(picking)
+        return f"{len(pickings)} deliveries"
+
+    def plain(pickings):
+        company.packing_check_required = False
+        for picking in pickings.with_user(reviewer):
+            validate(picking)
+        return f"{len(pickings)} deliveries"
+
+    return compare(
+        env,
+        procedure,
+        plain,
+        pickings,
+        ("pack check + validate", "validate"),
+    )
+
+
+def bench_crons(env, customers, products):
+    """The scheduled actions on CRON_SIZES orders each: queries must grow with
+    the batches, time with the records. Orders are created once by the ORM
+    and put in the wanted state by SQL (setting up, not measured)."""
+    results = {}
+    # Bought on order, never in stock: its orders wait for replenishment.
+    missing = env["product.product"].create(
+        {
+            "name": "Bench Product Out of Stock",
+            "default_code": "BENCH-OUT",
+            "type": "consu",
+            "is_storable": True,
+            "list_price": 10,
+        }
+    )
+    env.company.order_review_required = False
+    for size in CRON_SIZES:
+        orders = env["sale.order"].create(order_values(customers, products, size, 1))
+        env.flush_all()
+        env.cr.execute(
+            """UPDATE sale_order
+                  SET state = 'sale', procedure_stage = 'completed',
+                      completed_date = now() - interval '40 days',
+                      after_sales_deadline = current_date - 10,
+                      after_sales_closed = false
+                WHERE id = ANY(%s)""",
+            [orders.ids],
+        )
+        requests = env["order.return.request"].create(
+            [{"order_id": order.id, "reason": "bench"} for order in orders]
+        )
+        env.flush_all()
+        env.cr.execute(
+            """UPDATE order_return_request
+                  SET state = 'approved', deadline = current_date - 1,
+                      approved_by_id = %s
+                WHERE id = ANY(%s)""",
+            [env.ref("base.user_admin").id, requests.ids],
+        )
+        env.invalidate_all()
+        results[f"close windows, {size}"] = measure(
+            env,
+            f"after-sales windows closing, {size} orders",
+            lambda: f"{env['sale.order']._cron_close_after_sales_windows()} closed",
+        )
+        results[f"flag overdue, {size}"] = measure(
+            env,
+            f"overdue returns flagged, {size} requests",
+            lambda: env["order.return.request"]._cron_flag_overdue() and "done",
+        )
+        # Real orders waiting for stock, confirmed in one batch (setting up).
+        start = time.perf_counter()
+        waiting = env["sale.order"].create(order_values(customers, missing, size, 1))
+        waiting.action_confirm()
+        env.flush_all()
+        print(
+            f"  (set up {size} orders awaiting replenishment in "
+            f"{time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
+        env.invalidate_all()
+        results[f"stock re-check, {size}"] = measure(
+            env,
+            f"stock re-check, {size} orders",
+            lambda: env["sale.order"]._cron_check_stock() or "done",
+        )
+    return results
 
 
 def order_rows(customers, products):
@@ -186,9 +399,18 @@ def main(env):
     user = env.ref("base.user_admin")
     if not user.has_group("order_mgmt_procedure.group_order_receiver"):
         user.group_ids += env.ref("order_mgmt_procedure.group_order_receiver")
+    receiver, reviewer = users(env)
     customers, products = fixtures(env)
     env.flush_all()
-    results = {"import": bench_import(env, user, customers, products)}
+    selected = os.environ.get("OMP_BENCH", "confirm,deliveries,crons,import").split(",")
+    results = {}
+    if "confirm" in selected:
+        results["confirm"] = bench_confirm(env, receiver, reviewer, customers, products)
+    if "deliveries" in selected:
+        results["deliveries"] = bench_deliveries(env, reviewer, customers, products)
+    if "import" in selected:
+        results["import"] = bench_import(env, user, customers, products)
+    crons = bench_crons(env, customers, products) if "crons" in selected else {}
     print()
     print(f"{'benchmark':<12}{'queries':>22}{'seconds':>22}{'ratio q/s':>16}")
     for name, entry in results.items():
@@ -198,9 +420,22 @@ def main(env):
         seconds = f"{entry['procedure']['seconds']} / {entry['plain']['seconds']}"
         ratios = f"{entry['ratio_queries']} / {entry['ratio_seconds']}"
         print(f"{name:<12}{queries:>22}{seconds:>22}{ratios:>16}")
+    if crons:
+        print()
+        print(f"{'scheduled action':<32}{'queries':>10}{'seconds':>10}")
+        for name, entry in crons.items():
+            print(f"{name:<32}{entry['queries']:>10}{entry['seconds']:>10}")
     with open(OUTPUT, "w", encoding="utf-8") as output:
         json.dump(
-            {"orders": ORDERS, "lines": LINES, "results": results}, output, indent=2
+            {
+                "import_orders": ORDERS,
+                "lines": LINES,
+                "flow_orders": FLOW_ORDERS,
+                "results": results,
+                "scheduled_actions": crons,
+            },
+            output,
+            indent=2,
         )
     print(f"\nWritten to {OUTPUT}")
     env.cr.rollback()

@@ -2,6 +2,7 @@ from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import format_date
 
 
 class OrderReturnRequest(models.Model):
@@ -9,6 +10,11 @@ class OrderReturnRequest(models.Model):
     _description = "Return or Exchange Request"
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "id desc"
+
+    # The overdue filter and scheduled action: open requests by deadline.
+    _open_deadline_idx = models.Index(
+        "(deadline) WHERE state IN ('approved', 'received')"
+    )
 
     name = fields.Char(
         string="Reference", required=True, readonly=True, copy=False, default="/"
@@ -383,11 +389,13 @@ class OrderReturnRequest(models.Model):
         return end.date() if end else fields.Date.add(start.date(), days=days)
 
     @api.model
-    def _cron_flag_overdue(self):
-        """An activity for whoever approved each overdue request, once."""
-        overdue = self.search([("is_overdue", "=", True)])
+    def _cron_flag_overdue(self, batch_size=1000):
+        """An activity for whoever approved each overdue request, once;
+        created in batches, a constant number of queries per batch."""
         activity_type = self.env.ref("mail.mail_activity_data_todo")
-        flagged = (
+        model_id = self.env["ir.model"]._get_id(self._name)
+        overdue = self.search([("is_overdue", "=", True)], order="id")
+        flagged = set(
             self.env["mail.activity"]
             .search(
                 [
@@ -398,12 +406,36 @@ class OrderReturnRequest(models.Model):
             )
             .mapped("res_id")
         )
-        for request in overdue.filtered(lambda r: r.id not in flagged):
-            request.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=self.env._("Overdue: due on %(date)s", date=request.deadline),
-                user_id=(request.approved_by_id or self.env.user).id,
+        to_flag = overdue.filtered(lambda r: r.id not in flagged)
+        today = fields.Date.context_today(self)
+        for start in range(0, len(to_flag), batch_size):
+            batch = to_flag[start : start + batch_size]
+            # Quick update: no assignment e-mail per activity; the approver
+            # finds them in their activities, as with any scheduled to-do.
+            self.env["mail.activity"].with_context(
+                mail_activity_quick_update=True
+            ).create(
+                [
+                    {
+                        "res_model_id": model_id,
+                        "res_id": request.id,
+                        "activity_type_id": activity_type.id,
+                        "summary": self.env._(
+                            "Overdue: due on %(date)s",
+                            date=format_date(self.env, request.deadline),
+                        ),
+                        "date_deadline": today,
+                        "user_id": (request.approved_by_id or self.env.user).id,
+                    }
+                    for request in batch
+                ]
             )
+            # The activities' document names are computed next, one record at
+            # a time: their names are loaded for the whole batch first.
+            batch.invalidate_recordset(["name"])
+            batch.fetch(["name"])
+            self.env.flush_all()
+            batch.invalidate_recordset()
         return True
 
     def action_submit(self):

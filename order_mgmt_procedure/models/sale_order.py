@@ -68,6 +68,12 @@ QUOTATION_STAGE_BY_REVIEW_STATE = {
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
+    # What the window-closing scheduled action searches: only the orders still
+    # open, not every order ever completed.
+    _after_sales_open_idx = models.Index(
+        "(after_sales_deadline) WHERE after_sales_closed IS NOT TRUE"
+    )
+
     order_channel = fields.Selection(
         ORDER_CHANNELS,
         string="Channel",
@@ -352,7 +358,8 @@ class SaleOrder(models.Model):
 
     @api.model
     def _cron_close_after_sales_windows(self, batch_size=500):
-        """Note on each order whose after-sales window ended, in batches."""
+        """Note on each order whose after-sales window ended, in batches: a
+        constant number of queries per batch."""
         today = fields.Date.context_today(self)
         closed = 0
         while True:
@@ -366,15 +373,18 @@ class SaleOrder(models.Model):
             if not orders:
                 return closed
             orders.write({"after_sales_closed": True})
-            for order in orders:
-                order.message_post(
-                    body=self.env._(
+            orders._message_log_batch(
+                bodies={
+                    order.id: self.env._(
                         "After-sales window closed on %(date)s.",
-                        date=order.after_sales_deadline,
-                    ),
-                    subtype_xmlid="mail.mt_note",
-                )
+                        date=format_date(self.env, order.after_sales_deadline),
+                    )
+                    for order in orders
+                }
+            )
             closed += len(orders)
+            # Each batch is kept, and memory stays flat, whatever the backlog.
+            orders.invalidate_recordset()
 
     @api.depends("rating_ids.rating", "rating_ids.feedback", "rating_ids.consumed")
     def _compute_rating(self):
@@ -1000,7 +1010,9 @@ class SaleOrder(models.Model):
                 else min(candidates, key=lambda u: (load[u.id], u.id))
             )
             load[reviewer.id] += 1
-            order.activity_schedule(
+            # Quick update: no assignment e-mail per submitted order; the
+            # reviewer's queue is the To Review menu and the activities.
+            order.with_context(mail_activity_quick_update=True).activity_schedule(
                 "order_mgmt_procedure.mail_activity_type_order_review",
                 user_id=reviewer.id,
             )

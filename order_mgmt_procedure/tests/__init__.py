@@ -12,3 +12,5 @@ from . import test_settings
 from . import test_shipping
 from . import test_tours
 from . import test_translations
+from . import test_performance
+from . import test_batch_import

@@ -729,41 +729,40 @@ class SaleOrderBatchImport(models.TransientModel):
     def _match_state(states, name):
         """By code, full name, or the start of one name only ("上海" for
         "上海市", "广东" for "广东省")."""
-        for matches in (
+        state, __ = SaleOrderBatchImport._first_match(
             states.filtered(lambda s: (s.code or "").upper() == name.upper()),
             states.filtered(lambda s: s.name.lower() == name.lower()),
             states.filtered(lambda s: s.name.lower().startswith(name.lower())),
-        ):
+        )
+        return state
+
+    @staticmethod
+    def _first_match(*candidates):
+        """``(record, ambiguous)`` from lookups tried in order: the first that
+        finds exactly one record wins; one finding several is ambiguous."""
+        for matches in candidates:
             if len(matches) == 1:
-                return matches
-        return states.browse()
+                return matches, matches.browse()
+            if matches:
+                return matches.browse(), matches
+        return candidates[0].browse(), candidates[0].browse()
 
     def _find_customer(self, value, partners):
-        """The partner named by ``value``: by internal reference, else tax ID,
-        else exact name. Returns ``(partner, ambiguous partners)``."""
+        """By internal reference, else tax ID, else exact name."""
         vat = re.sub(r"[\s.-]", "", value).upper()
-        for matches in (
+        return self._first_match(
             partners.filtered(lambda p: p.ref == value),
             # Contacts share the tax ID of their company: one customer then.
             partners.filtered(lambda p: p.vat in (value, vat)).commercial_partner_id,
             partners.filtered(lambda p: p.name == value),
-        ):
-            if len(matches) == 1:
-                return matches, partners.browse()
-            if matches:
-                return partners.browse(), matches
-        return partners.browse(), partners.browse()
+        )
 
     def _find_product(self, value, products):
-        for matches in (
+        """By internal reference, else barcode."""
+        return self._first_match(
             products.filtered(lambda p: p.default_code == value),
             products.filtered(lambda p: p.barcode == value),
-        ):
-            if len(matches) == 1:
-                return matches, products.browse()
-            if matches:
-                return products.browse(), matches
-        return products.browse(), products.browse()
+        )
 
     def _check_row(
         self, row, values, texts, invalid, columns, lookups, orders, problems
@@ -783,7 +782,6 @@ class SaleOrderBatchImport(models.TransientModel):
             order = orders[ref] = {
                 "ref": ref,
                 "row": row,
-                "rows": [],
                 "values": {},
                 "value_rows": {},
                 "texts": {},
@@ -858,7 +856,6 @@ class SaleOrderBatchImport(models.TransientModel):
 
         if order is None:
             return
-        order["rows"].append(row)
         # An unknown or ambiguous customer was reported: no value to compare.
         resolved = dict(values, customer=customer or None)
         for key in ORDER_KEYS:
