@@ -2,6 +2,7 @@ from . import test_abnormal_receipt
 from . import test_cancellation
 from . import test_install
 from . import test_portal
+from . import test_procedure_analysis
 from . import test_procedure_stage
 from . import test_processing
 from . import test_reception
@@ -10,4 +11,5 @@ from . import test_review
 from . import test_security
 from . import test_settings
 from . import test_shipping
+from . import test_stage_history
 from . import test_translations
