@@ -16,6 +16,7 @@
         "sale_purchase_stock",
         "phone_validation",
         "rating",
+        "resource",
     ],
     "external_dependencies": {"python": ["phonenumbers", "openpyxl", "xlrd"]},
     "data": [
@@ -42,6 +43,10 @@
         "views/stock_picking_views.xml",
         "views/order_return_request_views.xml",
         "report/shipping_label_report.xml",
+        "report/sale_order_stage_report_views.xml",
+        "report/order_return_request_report_views.xml",
+        "report/sale_order_cancel_report_views.xml",
+        "report/stock_picking_delivery_report_views.xml",
         "views/sale_order_portal_templates.xml",
         "views/res_config_settings_views.xml",
         "views/order_mgmt_procedure_menus.xml",

@@ -9,7 +9,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 REQUIRED_MANIFEST_KEYS = ("name", "version", "license", "author", "depends", "data")
-MODEL_NAME = re.compile(r"^\s+_name\s*=\s*[\"']([\w.]+)[\"']", re.MULTILINE)
+MODEL_SOURCES = ("models/*.py", "wizard/*.py", "report/*.py")
 
 
 def check_manifest(addon, problems):
@@ -45,10 +45,29 @@ def check_xml(addon, problems):
             problems.append(f"{xml.relative_to(addon)}: {error}")
 
 
+def declared_models(source):
+    """Names of the models a file declares; abstract ones need no access."""
+    names = set()
+    for node in ast.walk(ast.parse(source.read_text())):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        if any(ast.unparse(base) == "models.AbstractModel" for base in node.bases):
+            continue
+        for statement in node.body:
+            if (
+                isinstance(statement, ast.Assign)
+                and any(getattr(t, "id", None) == "_name" for t in statement.targets)
+                and isinstance(statement.value, ast.Constant)
+            ):
+                names.add(statement.value.value)
+    return names
+
+
 def check_access_rows(addon, problems):
     models = set()
-    for source in list(addon.glob("models/*.py")) + list(addon.glob("wizard/*.py")):
-        models.update(MODEL_NAME.findall(source.read_text()))
+    for pattern in MODEL_SOURCES:
+        for source in addon.glob(pattern):
+            models.update(declared_models(source))
     access_file = addon / "security" / "ir.model.access.csv"
     with access_file.open(newline="") as handle:
         rows = list(csv.DictReader(handle))

@@ -15,6 +15,7 @@ from . import res_partner
 from . import sale_order
 from . import sale_order_line
 from . import sale_order_review_line
+from . import sale_order_stage_history
 from . import stock_move
 from . import stock_move_line
 from . import stock_picking

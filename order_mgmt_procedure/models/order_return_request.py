@@ -80,6 +80,12 @@ class OrderReturnRequest(models.Model):
     )
     approved_by_id = fields.Many2one("res.users", readonly=True, tracking=True)
     approved_date = fields.Datetime(readonly=True)
+    done_date = fields.Datetime(
+        string="Done On",
+        readonly=True,
+        copy=False,
+        help="When the request was done: the return refunded, or the exchange closed.",
+    )
     deadline = fields.Date(
         readonly=True,
         tracking=True,
@@ -494,4 +500,6 @@ class OrderReturnRequest(models.Model):
                     "after-sales window."
                 )
             )
+        if vals.get("state") == "done" and "done_date" not in vals:
+            vals = {**vals, "done_date": fields.Datetime.now()}
         return super().write(vals)

@@ -33,6 +33,14 @@ class ResCompany(models.Model):
         help="Working days, on the company's calendar, within which the goods of an "
         "approved exchange must be delivered.",
     )
+    review_target_hours = fields.Float(
+        string="Review Target (Working Hours)",
+        default=4.0,
+        help="Working hours, on the company's calendar, within which a submitted "
+        "order should be approved or returned. Procedure Analysis measures the "
+        "share of reviews that meet it; reviews started after a change use the "
+        "new target.",
+    )
     packing_check_required = fields.Boolean(
         default=True,
         help="An outgoing delivery of an order can only be validated once someone "
@@ -85,6 +93,18 @@ class ResCompany(models.Model):
                     self.env._(
                         "The return and exchange SLAs of %(company)s must be at least "
                         "one working day.",
+                        company=company.display_name,
+                    )
+                )
+
+    @api.constrains("review_target_hours")
+    def _check_review_target_hours(self):
+        for company in self:
+            if company.review_target_hours <= 0:
+                raise ValidationError(
+                    self.env._(
+                        "The review target of %(company)s must be more than zero "
+                        "working hours.",
                         company=company.display_name,
                     )
                 )

@@ -19,6 +19,14 @@ class ResConfigSettings(models.TransientModel):
     exchange_sla_days = fields.Integer(
         related="company_id.exchange_sla_days", readonly=False
     )
+    review_target_hours = fields.Float(
+        related="company_id.review_target_hours", readonly=False
+    )
+    # Working days and hours of the procedure count on it (as Employees' own
+    # setting of the same name does).
+    resource_calendar_id = fields.Many2one(
+        related="company_id.resource_calendar_id", readonly=False
+    )
     packing_check_required = fields.Boolean(
         related="company_id.packing_check_required", readonly=False
     )

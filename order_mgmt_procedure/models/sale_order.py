@@ -4,8 +4,9 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import format_date
+from odoo.tools import format_date, sql
 
+from .order_cancel_refund_rule import LOGISTICS_STAGES
 from .order_priority_rule import PRIORITIES
 
 PROCEDURE_STAGES = [
@@ -244,6 +245,24 @@ class SaleOrder(models.Model):
         group_expand=True,
         help="Stage of the order in the order-management procedure, derived from "
         "its review, its confirmation and its deliveries.",
+    )
+
+    stage_history_ids = fields.One2many(
+        "sale.order.stage.history",
+        "order_id",
+        string="Stage Timeline",
+        readonly=True,
+        copy=False,
+        groups="order_mgmt_procedure.group_order_receiver",
+        help="Every stage the order went through: from, to and how long.",
+    )
+    cancel_logistics_stage = fields.Selection(
+        LOGISTICS_STAGES,
+        string="Cancelled When",
+        copy=False,
+        readonly=True,
+        help="Where the goods were when the order was cancelled; it chose the "
+        "refund rule.",
     )
 
     @api.depends("logistics_event_ids.is_exception", "logistics_event_ids.state")
@@ -860,6 +879,29 @@ class SaleOrder(models.Model):
         if REVIEWED_ORDER_FIELDS.intersection(vals):
             self._refresh_review_lines()
         return result
+
+    def _write_multi(self, vals_list):
+        # The stage is a stored compute: the flush that stores a new stage is
+        # where its history is written, whatever made it change.
+        new_stages = {
+            order.id: vals["procedure_stage"]
+            for order, vals in zip(self, vals_list, strict=True)
+            if "procedure_stage" in vals
+        }
+        if not new_stages or not self._stage_history_ready():
+            super()._write_multi(vals_list)
+            return
+        History = self.env["sale.order.stage.history"]
+        current = History._read_current_stages(new_stages)
+        super()._write_multi(vals_list)
+        History._log_stage_changes(new_stages, current)
+
+    def _stage_history_ready(self):
+        """False while the module installs and the history table is not
+        made yet; the orders staged meanwhile get their history rebuilt."""
+        return self.pool.ready or sql.table_exists(
+            self.env.cr, "sale_order_stage_history"
+        )
 
     @contextmanager
     def _syncing_delivery_priority(self):

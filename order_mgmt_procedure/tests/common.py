@@ -1,6 +1,6 @@
 import base64
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from odoo import fields
 from odoo.fields import Command
@@ -76,6 +76,43 @@ class OrderProcedureCase(TransactionCase):
                 product, cls.stock_location, quantity
             )
         return product
+
+    @classmethod
+    def _set_office_calendar(cls):
+        """The company works 9:00-12:00 and 13:00-18:00 in Shanghai (UTC+8, no
+        summer time), Monday to Friday. ``cls.monday``: a Monday at midnight
+        in Shanghai, as naive UTC, a week or more after the test starts (the
+        transaction's clock dates the orders' creation)."""
+        cls.office_calendar = cls.env["resource.calendar"].create(
+            {
+                "name": "Shanghai office",
+                "tz": "Asia/Shanghai",
+                "company_id": cls.company.id,
+                "attendance_ids": [Command.clear()]
+                + [
+                    Command.create(
+                        {
+                            "name": f"{day} {start}-{end}",
+                            "dayofweek": str(day),
+                            "hour_from": start,
+                            "hour_to": end,
+                            "day_period": "morning" if start < 12 else "afternoon",
+                        }
+                    )
+                    for day in range(5)
+                    for start, end in ((9, 12), (13, 18))
+                ],
+            }
+        )
+        cls.company.resource_calendar_id = cls.office_calendar
+        today = cls.env.cr.now().date()
+        monday = today + timedelta(days=7 + (7 - today.weekday()) % 7)
+        cls.monday = datetime.combine(monday, time()) - timedelta(hours=8)
+
+    def at(self, day, hour, minute=0):
+        """Naive UTC of ``hour``:``minute`` in Shanghai, ``day`` days after
+        ``self.monday`` (4: Friday, 7: the next Monday)."""
+        return self.monday + timedelta(days=day, hours=hour, minutes=minute)
 
     @contextmanager
     def assertRefused(self, exception, message):

@@ -20,6 +20,15 @@ class TestStagesAtInstall(TransactionCase):
             order = self.env["sale.order"].browse(order_id)
             with self.subTest(stage=expected_stage):
                 self.assertEqual(order.procedure_stage, expected_stage)
+                # No stage was tracked before the module: one stay in the
+                # stage since creation.
+                self.assertEqual(
+                    [
+                        (h.stage, h.date_start, h.date_end)
+                        for h in order.stage_history_ids
+                    ],
+                    [(expected_stage, order.create_date, False)],
+                )
 
     def test_core_demo_orders_are_staged(self):
         """sale's own demo orders are loaded before this addon."""
@@ -36,4 +45,11 @@ class TestStagesAtInstall(TransactionCase):
         )
         self.assertFalse(
             self.env["sale.order"].search_count([("procedure_stage", "=", False)])
+        )
+        # Their history starts when they were created, before the module.
+        for order in (quotation, confirmed):
+            first = order.stage_history_ids[:1]
+            self.assertEqual(first.date_start, order.create_date)
+        self.assertFalse(
+            self.env["sale.order"].search_count([("stage_history_ids", "=", False)])
         )

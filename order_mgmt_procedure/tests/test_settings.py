@@ -15,6 +15,7 @@ class TestProcedureSettings(OrderProcedureCase):
         self.assertEqual(company.exchange_sla_days, 3)
         self.assertTrue(company.packing_check_required)
         self.assertTrue(company.supplier_qualification_required)
+        self.assertEqual(company.review_target_hours, 4.0)
 
     def test_settings_are_saved_per_company(self):
         other = self.env["res.company"].create({"name": "Suzhou Branch"})
@@ -27,6 +28,7 @@ class TestProcedureSettings(OrderProcedureCase):
                 "exchange_sla_days": 2,
                 "packing_check_required": False,
                 "supplier_qualification_required": False,
+                "review_target_hours": 8.0,
             }
         )
         settings.execute()
@@ -37,6 +39,7 @@ class TestProcedureSettings(OrderProcedureCase):
         self.assertEqual(self.company.exchange_sla_days, 2)
         self.assertFalse(self.company.packing_check_required)
         self.assertFalse(self.company.supplier_qualification_required)
+        self.assertEqual(self.company.review_target_hours, 8.0)
         # The other company keeps the regulation's defaults.
         self.assertTrue(other.order_review_required)
         self.assertEqual(other.after_sales_days, 30)
@@ -52,6 +55,7 @@ class TestProcedureSettings(OrderProcedureCase):
             ({"after_sales_days": -1}, "cannot be negative"),
             ({"return_sla_days": 0}, "at least one working day"),
             ({"exchange_sla_days": -2}, "at least one working day"),
+            ({"review_target_hours": 0}, "more than zero working hours"),
         ]
         for values, message in bad_values:
             with self.subTest(values=values):

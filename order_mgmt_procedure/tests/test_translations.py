@@ -75,6 +75,8 @@ class TestChineseTranslation(TransactionCase):
         self.assertEqual(receiver.name, "订单接收员")
         menu = self.env_zh.ref("order_mgmt_procedure.menu_order_procedure_root")
         self.assertEqual(menu.name, "订单流程")
+        analysis = self.env_zh.ref("order_mgmt_procedure.menu_procedure_analysis")
+        self.assertEqual(analysis.name, "订单流程分析")
 
     def test_error_message_in_chinese(self):
         company = self.env_zh["res.company"].create({"name": "Ningbo Branch"})

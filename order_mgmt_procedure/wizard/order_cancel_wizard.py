@@ -91,13 +91,15 @@ class OrderCancelWizard(models.TransientModel):
                 )
             )
         rule, amount, summary = self.rule_id, self.refund_amount, self.refund_summary
-        if self.logistics_stage != "not_shipped":
+        logistics_stage = self.logistics_stage
+        if logistics_stage != "not_shipped":
             self._create_return_pickings()
         # The refund is measured before Odoo's cancel, which cancels draft
         # invoices; the credit note comes after it so that it stays.
         # sudo: cancelling the order's draft invoices is part of the
         # cancellation the user may do, accounting rights or not.
         order.sudo()._action_cancel()
+        order.sudo().cancel_logistics_stage = logistics_stage
         refund = self._create_credit_note(rule, amount)
         order.message_post(
             body=self.env._(
