@@ -230,55 +230,63 @@ def bench_crons(env, customers, products):
     )
     env.company.order_review_required = False
     for size in CRON_SIZES:
-        orders = env["sale.order"].create(order_values(customers, products, size, 1))
-        env.flush_all()
-        env.cr.execute(
-            """UPDATE sale_order
-                  SET state = 'sale', procedure_stage = 'completed',
-                      completed_date = now() - interval '40 days',
-                      after_sales_deadline = current_date - 10,
-                      after_sales_closed = false
-                WHERE id = ANY(%s)""",
-            [orders.ids],
-        )
-        requests = env["order.return.request"].create(
-            [{"order_id": order.id, "reason": "bench"} for order in orders]
-        )
-        env.flush_all()
-        env.cr.execute(
-            """UPDATE order_return_request
-                  SET state = 'approved', deadline = current_date - 1,
-                      approved_by_id = %s
-                WHERE id = ANY(%s)""",
-            [env.ref("base.user_admin").id, requests.ids],
-        )
+        # Each size on its own: what the previous size made is rolled back.
+        with env.cr.savepoint() as sizes_savepoint:
+            orders = env["sale.order"].create(
+                order_values(customers, products, size, 1)
+            )
+            env.flush_all()
+            env.cr.execute(
+                """UPDATE sale_order
+                      SET state = 'sale', procedure_stage = 'completed',
+                          completed_date = now() - interval '40 days',
+                          after_sales_deadline = current_date - 10,
+                          after_sales_closed = false
+                    WHERE id = ANY(%s)""",
+                [orders.ids],
+            )
+            requests = env["order.return.request"].create(
+                [{"order_id": order.id, "reason": "bench"} for order in orders]
+            )
+            env.flush_all()
+            env.cr.execute(
+                """UPDATE order_return_request
+                      SET state = 'approved', deadline = current_date - 1,
+                          approved_by_id = %s
+                    WHERE id = ANY(%s)""",
+                [env.ref("base.user_admin").id, requests.ids],
+            )
+            env.invalidate_all()
+            results[f"close windows, {size}"] = measure(
+                env,
+                f"after-sales windows closing, {size} orders",
+                lambda: f"{env['sale.order']._cron_close_after_sales_windows()} closed",
+            )
+            results[f"flag overdue, {size}"] = measure(
+                env,
+                f"overdue returns flagged, {size} requests",
+                lambda: env["order.return.request"]._cron_flag_overdue() and "done",
+            )
+            # Real orders waiting for stock, confirmed in one batch (setting up).
+            start = time.perf_counter()
+            waiting = env["sale.order"].create(
+                order_values(customers, missing, size, 1)
+            )
+            waiting.action_confirm()
+            env.flush_all()
+            print(
+                f"  (set up {size} orders awaiting replenishment in "
+                f"{time.perf_counter() - start:.0f} s)",
+                flush=True,
+            )
+            env.invalidate_all()
+            results[f"stock re-check, {size}"] = measure(
+                env,
+                f"stock re-check, {size} orders",
+                lambda: env["sale.order"]._cron_check_stock() or "done",
+            )
+            sizes_savepoint.rollback()
         env.invalidate_all()
-        results[f"close windows, {size}"] = measure(
-            env,
-            f"after-sales windows closing, {size} orders",
-            lambda: f"{env['sale.order']._cron_close_after_sales_windows()} closed",
-        )
-        results[f"flag overdue, {size}"] = measure(
-            env,
-            f"overdue returns flagged, {size} requests",
-            lambda: env["order.return.request"]._cron_flag_overdue() and "done",
-        )
-        # Real orders waiting for stock, confirmed in one batch (setting up).
-        start = time.perf_counter()
-        waiting = env["sale.order"].create(order_values(customers, missing, size, 1))
-        waiting.action_confirm()
-        env.flush_all()
-        print(
-            f"  (set up {size} orders awaiting replenishment in "
-            f"{time.perf_counter() - start:.0f} s)",
-            flush=True,
-        )
-        env.invalidate_all()
-        results[f"stock re-check, {size}"] = measure(
-            env,
-            f"stock re-check, {size} orders",
-            lambda: env["sale.order"]._cron_check_stock() or "done",
-        )
     return results
 
 
