@@ -378,6 +378,26 @@ class SaleOrderStageHistory(models.Model):
         self.pool.post_init(self._rebuild_missing_history)
 
     @api.model
+    @api.model
+    def _demo_set_stay(self, order_id, stage, date_start, date_end, user_id):
+        """Demo data: the stay of an order in a stage, moved to the given
+        times (made when the install did not record it). Demo orders move
+        through the procedure within one second at install; this gives them
+        the timeline of a real week."""
+        stay = self.search(
+            [("order_id", "=", order_id), ("stage", "=", stage)], limit=1
+        )
+        values = {
+            "date_start": date_start,
+            "date_end": date_end or False,
+            "user_id": user_id,
+        }
+        if stay:
+            stay.write(values)
+        else:
+            self.create({"order_id": order_id, "stage": stage, **values})
+        return True
+
     def _rebuild_missing_history(self):
         """Orders with a stage and no history (those that existed before the
         history did) get it back from the stage changes tracked in their

@@ -136,7 +136,11 @@ class TestProcedureAnalysis(OrderProcedureCase):
         )
 
         overdue = self.Report.with_user(self.manager).search(
-            [*in_review, ("is_overdue", "=", True)]
+            [
+                *in_review,
+                ("is_overdue", "=", True),
+                ("order_id.partner_id", "=", self.customer.id),
+            ]
         )
         self.assertEqual(overdue.order_id, urgent[3] | urgent[4])
 
