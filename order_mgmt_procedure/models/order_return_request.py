@@ -4,6 +4,17 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_date
 
+REQUEST_TYPES = [("return", "Return"), ("exchange", "Exchange")]
+REQUEST_STATES = [
+    ("draft", "Draft"),
+    ("submitted", "Submitted"),
+    ("approved", "Approved"),
+    ("rejected", "Rejected"),
+    ("received", "Received"),
+    ("done", "Done"),
+    ("cancelled", "Cancelled"),
+]
+
 
 class OrderReturnRequest(models.Model):
     _name = "order.return.request"
@@ -33,7 +44,7 @@ class OrderReturnRequest(models.Model):
         help="The delivery the goods came with.",
     )
     request_type = fields.Selection(
-        [("return", "Return"), ("exchange", "Exchange")],
+        REQUEST_TYPES,
         string="Type",
         required=True,
         default="return",
@@ -50,15 +61,7 @@ class OrderReturnRequest(models.Model):
         "order.return.request.line", "request_id", string="Products", copy=True
     )
     state = fields.Selection(
-        [
-            ("draft", "Draft"),
-            ("submitted", "Submitted"),
-            ("approved", "Approved"),
-            ("rejected", "Rejected"),
-            ("received", "Received"),
-            ("done", "Done"),
-            ("cancelled", "Cancelled"),
-        ],
+        REQUEST_STATES,
         default="draft",
         required=True,
         tracking=True,

@@ -285,6 +285,18 @@ class SaleOrder(models.Model):
         for order in self:
             order.return_request_count = len(order.return_request_ids)
 
+    def _open_order_wizard(self, model, title):
+        """The dialog of ``model`` for this order."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": title,
+            "res_model": model,
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_order_id": self.id},
+        }
+
     def action_report_abnormal_receipt(self):
         """Damaged or wrong goods: opens the report with evidence."""
         self.ensure_one()
@@ -295,14 +307,9 @@ class SaleOrder(models.Model):
                     order=self.display_name,
                 )
             )
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Report an Abnormal Receipt"),
-            "res_model": "order.abnormal.receipt.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_order_id": self.id},
-        }
+        return self._open_order_wizard(
+            "order.abnormal.receipt.wizard", self.env._("Report an Abnormal Receipt")
+        )
 
     def action_new_return_request(self):
         """Staff open a return or exchange request for the order."""
@@ -452,14 +459,9 @@ class SaleOrder(models.Model):
             raise UserError(
                 self.env._("%(order)s is already cancelled.", order=self.display_name)
             )
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Cancel Order"),
-            "res_model": "order.cancel.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_order_id": self.id},
-        }
+        return self._open_order_wizard(
+            "order.cancel.wizard", self.env._("Cancel Order")
+        )
 
     def action_sign_off(self):
         """The customer received the goods: the order is completed and its
@@ -1131,14 +1133,9 @@ class SaleOrder(models.Model):
                     order=self.display_name,
                 )
             )
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Return for Revision"),
-            "res_model": "order.review.return.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_order_id": self.id},
-        }
+        return self._open_order_wizard(
+            "order.review.return.wizard", self.env._("Return for Revision")
+        )
 
     def _return_for_revision(self, reason):
         """Back to the receiver; the customer is told why."""

@@ -2,6 +2,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from ..models.order_priority_rule import PRIORITIES
+from ..models.order_return_request import REQUEST_STATES, REQUEST_TYPES
 from ..models.sale_order import ORDER_CHANNELS
 
 
@@ -47,22 +48,8 @@ class OrderReturnRequestReport(models.Model):
     name = fields.Char(string="Reference", readonly=True)
     request_id = fields.Many2one("order.return.request", readonly=True)
     order_id = fields.Many2one("sale.order", readonly=True)
-    request_type = fields.Selection(
-        [("return", "Return"), ("exchange", "Exchange")], string="Type", readonly=True
-    )
-    state = fields.Selection(
-        [
-            ("draft", "Draft"),
-            ("submitted", "Submitted"),
-            ("approved", "Approved"),
-            ("rejected", "Rejected"),
-            ("received", "Received"),
-            ("done", "Done"),
-            ("cancelled", "Cancelled"),
-        ],
-        string="Status",
-        readonly=True,
-    )
+    request_type = fields.Selection(REQUEST_TYPES, string="Type", readonly=True)
+    state = fields.Selection(REQUEST_STATES, string="Status", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     order_channel = fields.Selection(ORDER_CHANNELS, string="Channel", readonly=True)

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.order_return_request import REQUEST_TYPES
+
 
 class OrderAbnormalReceiptWizard(models.TransientModel):
     _name = "order.abnormal.receipt.wizard"
@@ -20,7 +22,7 @@ class OrderAbnormalReceiptWizard(models.TransientModel):
         required=True, help="What is wrong: damaged, wrong item, missing parts..."
     )
     request_type = fields.Selection(
-        [("return", "Return"), ("exchange", "Exchange")],
+        REQUEST_TYPES,
         string="Customer Wants",
         required=True,
         default="exchange",
