@@ -419,6 +419,23 @@ class SaleOrder(models.Model):
             order.rating_score = rating.rating
             order.rating_comment = rating.feedback
 
+    def _get_done_deliveries(self):
+        """The orders' customer deliveries that have left the warehouse."""
+        return self.picking_ids.filtered(
+            lambda p: p.picking_type_code == "outgoing" and p.state == "done"
+        )
+
+    def _check_delivered(self):
+        """Refuse orders whose goods have not reached the customer yet."""
+        for order in self:
+            if order.procedure_stage not in ("shipped", "completed"):
+                raise UserError(
+                    self.env._(
+                        "%(order)s has not been delivered: nothing to report yet.",
+                        order=order.display_name,
+                    )
+                )
+
     def _get_logistics_stage(self):
         """Where the goods are, from the deliveries and their events."""
         self.ensure_one()
