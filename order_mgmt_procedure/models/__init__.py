@@ -1,3 +1,4 @@
+from . import order_procedure_rule_mixin
 from . import account_move
 from . import delivery_carrier
 from . import order_cancel_refund_rule
@@ -13,6 +14,12 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import sale_order
+from . import sale_order_reception
+from . import sale_order_review
+from . import sale_order_processing
+from . import sale_order_delivery
+from . import sale_order_cancellation
+from . import sale_order_returns
 from . import sale_order_line
 from . import sale_order_review_line
 from . import sale_order_stage_history

@@ -11,19 +11,16 @@ LOGISTICS_STAGES = [
 
 class OrderCancelRefundRule(models.Model):
     _name = "order.cancel.refund.rule"
+    _inherit = ["order.procedure.rule.mixin"]
     _description = "Cancellation Refund Rule"
-    _order = "sequence, id"
 
-    name = fields.Char(required=True, translate=True)
-    sequence = fields.Integer(default=10)
-    active = fields.Boolean(default=True)
+    # === FIELDS === #
+
     company_id = fields.Many2one(
-        "res.company", help="Leave empty for the rule every company uses by default."
+        help="Leave empty for the rule every company uses by default."
     )
     currency_id = fields.Many2one(
-        "res.currency",
-        compute="_compute_currency_id",
-        help="Currency of the return shipping cost: the company's.",
+        help="Currency of the return shipping cost: the company's."
     )
     logistics_stage = fields.Selection(LOGISTICS_STAGES, required=True)
     refund_percent = fields.Float(
@@ -43,11 +40,7 @@ class OrderCancelRefundRule(models.Model):
         help="Deducted from the refund when the customer pays the return shipping.",
     )
 
-    @api.depends("company_id")
-    @api.depends_context("company")
-    def _compute_currency_id(self):
-        for rule in self:
-            rule.currency_id = (rule.company_id or self.env.company).currency_id
+    # === CONSTRAINT METHODS === #
 
     @api.constrains(
         "refund_percent",
@@ -90,13 +83,9 @@ class OrderCancelRefundRule(models.Model):
     @api.model
     def _get_rule(self, company, logistics_stage):
         """The company's own rule for the stage, else the shared one."""
-        rules = self.search(
-            [
-                ("logistics_stage", "=", logistics_stage),
-                ("company_id", "in", [company.id, False]),
-            ]
-        )
-        return rules.filtered("company_id")[:1] or rules[:1]
+        return self._search_company_rules(
+            company, [("logistics_stage", "=", logistics_stage)]
+        )._pick_company_rule(company)
 
     def _compute_refund(self, base):
         """(refund amount, deducted return shipping) for ``base`` paid or

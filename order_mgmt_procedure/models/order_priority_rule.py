@@ -6,20 +6,12 @@ PRIORITIES = [("0", "Normal"), ("1", "Urgent")]
 
 class OrderPriorityRule(models.Model):
     _name = "order.priority.rule"
+    _inherit = ["order.procedure.rule.mixin"]
     _description = "Order Priority Rule"
-    _order = "sequence, id"
 
-    name = fields.Char(required=True, translate=True)
-    sequence = fields.Integer(default=10)
-    active = fields.Boolean(default=True)
-    company_id = fields.Many2one(
-        "res.company", help="Leave empty to apply the rule in every company."
-    )
-    currency_id = fields.Many2one(
-        "res.currency",
-        compute="_compute_currency_id",
-        help="Currency of Minimum Amount: the company's.",
-    )
+    # === FIELDS === #
+
+    currency_id = fields.Many2one(help="Currency of Minimum Amount: the company's.")
     min_amount = fields.Monetary(
         string="Minimum Amount",
         currency_field="currency_id",
@@ -37,11 +29,7 @@ class OrderPriorityRule(models.Model):
     )
     priority = fields.Selection(PRIORITIES, required=True, default="1")
 
-    @api.depends("company_id")
-    @api.depends_context("company")
-    def _compute_currency_id(self):
-        for rule in self:
-            rule.currency_id = (rule.company_id or self.env.company).currency_id
+    # === CONSTRAINT METHODS === #
 
     @api.constrains("name", "min_amount", "partner_category_ids", "rush_only")
     def _check_has_criterion(self):

@@ -28,16 +28,12 @@ CHECK_TYPES = [
 
 class OrderReviewRule(models.Model):
     _name = "order.review.rule"
+    _inherit = ["order.procedure.rule.mixin"]
     _description = "Order Review Rule"
     _order = "phase, sequence, id"
 
-    name = fields.Char(required=True, translate=True)
-    sequence = fields.Integer(default=10)
-    active = fields.Boolean(default=True)
-    company_id = fields.Many2one(
-        "res.company",
-        help="Leave empty to apply the rule in every company.",
-    )
+    # === FIELDS === #
+
     phase = fields.Selection(
         [("intake", "Intake (on submission)"), ("review", "Review")],
         required=True,
@@ -59,6 +55,8 @@ class OrderReviewRule(models.Model):
         translate=True, help="What the reviewer should check, for manual rules."
     )
 
+    # === CONSTRAINT METHODS === #
+
     @api.constrains("max_discount")
     def _check_max_discount(self):
         for rule in self:
@@ -71,15 +69,17 @@ class OrderReviewRule(models.Model):
                     )
                 )
 
+    # === BUSINESS METHODS === #
+
     def _applies_to(self, order):
         self.ensure_one()
-        return not self.company_id or self.company_id == order.company_id
+        return bool(self._filter_company(order.company_id))
 
     def _evaluate(self, order):
         """Problems the rule finds on ``order``, in plain words; empty when it
         passes. Manual rules find nothing: the reviewer ticks them."""
         self.ensure_one()
-        evaluator = getattr(self, f"_check_{self.check_type}", None)
+        evaluator = getattr(self, f"_evaluate_{self.check_type}", None)
         return evaluator(order) if evaluator else []
 
     def _pass_message(self, order):
@@ -111,7 +111,7 @@ class OrderReviewRule(models.Model):
         }
         return messages.get(self.check_type, "")
 
-    def _check_completeness(self, order):
+    def _evaluate_completeness(self, order):
         problems = []
         if not order.partner_id:
             problems.append(self.env._("No customer is set."))
@@ -165,7 +165,7 @@ class OrderReviewRule(models.Model):
                 )
         return problems
 
-    def _check_stock(self, order):
+    def _evaluate_stock(self, order):
         """Free quantity of each storable product in the order's warehouse."""
         needed = {}
         for line in order.order_line.filtered(
@@ -206,12 +206,12 @@ class OrderReviewRule(models.Model):
                 )
         return problems
 
-    def _check_payment_terms(self, order):
+    def _evaluate_payment_terms(self, order):
         if order.payment_term_id or order.preferred_payment_method_line_id:
             return []
         return [self.env._("No payment terms and no payment method are set.")]
 
-    def _check_credit(self, order):
+    def _evaluate_credit(self, order):
         """The customer's open balance plus this order within its credit limit,
         as core Sales computes it when the company uses credit limits."""
         if not order.company_id.account_use_credit_limit:
@@ -221,7 +221,7 @@ class OrderReviewRule(models.Model):
         warning = order.partner_credit_warning
         return [warning] if warning else []
 
-    def _check_discount(self, order):
+    def _evaluate_discount(self, order):
         problems = []
         for line in order.order_line.filtered(lambda line: not line.display_type):
             allowed = max(self.max_discount, _pricelist_discount(line))
@@ -237,14 +237,11 @@ class OrderReviewRule(models.Model):
                 )
         return problems
 
-    def _check_pricelist_price(self, order):
+    def _evaluate_pricelist_price(self, order):
         """Unit prices not below the pricelist's, beyond what the discount rules
         allow."""
-        discount_rules = self.search(
-            [
-                ("check_type", "=", "discount"),
-                ("company_id", "in", [False, order.company_id.id]),
-            ]
+        discount_rules = self._search_company_rules(
+            order.company_id, [("check_type", "=", "discount")]
         )
         allowed = max(discount_rules.mapped("max_discount") or [0.0])
         problems = []
@@ -268,7 +265,7 @@ class OrderReviewRule(models.Model):
                 )
         return problems
 
-    def _check_contact_format(self, order):
+    def _evaluate_contact_format(self, order):
         problems = []
         delivery_country = order.partner_shipping_id.country_id
         for contact in order.partner_shipping_id | order.partner_id:

@@ -3,7 +3,7 @@ from odoo.tools import SQL
 
 from ..models.order_priority_rule import PRIORITIES
 from ..models.order_return_request import REQUEST_STATES, REQUEST_TYPES
-from ..models.sale_order import ORDER_CHANNELS
+from ..models.sale_order_reception import ORDER_CHANNELS
 
 
 class OrderReturnRequestReport(models.Model):

@@ -3,7 +3,8 @@ from odoo.tools import SQL
 
 from ..models.order_cancel_refund_rule import LOGISTICS_STAGES
 from ..models.order_priority_rule import PRIORITIES
-from ..models.sale_order import ORDER_CHANNELS, PROCEDURE_STAGES
+from ..models.sale_order import PROCEDURE_STAGES
+from ..models.sale_order_reception import ORDER_CHANNELS
 
 
 class SaleOrderCancelReport(models.Model):

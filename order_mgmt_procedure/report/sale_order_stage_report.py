@@ -2,7 +2,8 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from ..models.order_priority_rule import PRIORITIES
-from ..models.sale_order import ORDER_CHANNELS, PROCEDURE_STAGES
+from ..models.sale_order import PROCEDURE_STAGES
+from ..models.sale_order_reception import ORDER_CHANNELS
 
 
 class SaleOrderStageReport(models.Model):

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import UserError
@@ -204,3 +205,23 @@ class TestProcessing(OrderProcedureCase):
                 counts.append(self.cr.sql_log_count - start)
         self.assertLessEqual(counts[1], counts[0], "100 orders cost no more than 20")
         self.assertEqual(sum(self._rfq_lines().mapped("product_qty")), 116)
+
+    def test_prepare_replenishment_orderpoint_vals_override(self):
+        """An integrator keeps a safety stock on the orderpoints the procedure
+        makes: the request covers the shortage and refills it."""
+        SaleOrder = type(self.env["sale.order"])
+        original = SaleOrder._prepare_replenishment_orderpoint_vals
+
+        def with_safety_stock(orders, product_locations):
+            return [
+                dict(vals, product_min_qty=2.0, product_max_qty=2.0)
+                for vals in original(orders, product_locations)
+            ]
+
+        with patch.object(
+            SaleOrder, "_prepare_replenishment_orderpoint_vals", with_safety_stock
+        ):
+            self._create_reviewed_order([(self.desk, 10)])
+        line = self._rfq_lines()
+        self.assertEqual(line.orderpoint_id.product_min_qty, 2.0)
+        self.assertEqual(line.product_qty, 8, "6 missing and 2 of safety stock")

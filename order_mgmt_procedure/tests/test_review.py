@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError, UserError
@@ -393,3 +395,49 @@ class TestReviewDecision(OrderProcedureCase):
         self.assertEqual(order.procedure_stage, "awaiting_replenishment")
         failed = order.review_line_ids.filtered(lambda ln: ln.result != "pass")
         self.assertEqual(failed.mapped("check_type"), ["stock"])
+
+
+@tagged("post_install", "-at_install")
+class TestReviewHooks(OrderProcedureCase):
+    """An integrator changes the review by overriding a small method."""
+
+    def test_prepare_review_line_vals_override(self):
+        SaleOrder = type(self.env["sale.order"])
+        original = SaleOrder._prepare_review_line_vals
+
+        def without_manual_items(orders, rules):
+            return original(orders, rules.filtered(lambda r: r.check_type != "manual"))
+
+        with patch.object(SaleOrder, "_prepare_review_line_vals", without_manual_items):
+            order = self._create_order([(self.product_in_stock, 1)], user=self.receiver)
+            self._submit(order)
+        self.assertTrue(order.review_line_ids)
+        self.assertNotIn("manual", order.review_line_ids.mapped("check_type"))
+        # Nothing left for the reviewer to tick: the approval confirms at once.
+        order.with_user(self.reviewer).action_review_approve()
+        self.assertEqual(order.state, "sale")
+
+    def test_review_trigger_fields_override(self):
+        order = self._submit(
+            self._create_order([(self.product_no_stock, 3)], user=self.receiver)
+        )
+        stock_line = order.review_line_ids.filtered(lambda ln: ln.check_type == "stock")
+        self.assertEqual(stock_line.result, "fail")
+        self.env["stock.quant"]._update_available_quantity(
+            self.product_no_stock, self.stock_location, 10
+        )
+        self.env.invalidate_all()  # a new request reads the new stock
+        order.with_user(self.receiver).client_order_ref = "PO-1"
+        self.assertEqual(stock_line.result, "fail", "not a reviewed field by default")
+
+        SaleOrder = type(self.env["sale.order"])
+        original = SaleOrder._get_review_trigger_fields
+
+        def with_customer_reference(orders):
+            return original(orders) | {"client_order_ref"}
+
+        with patch.object(
+            SaleOrder, "_get_review_trigger_fields", with_customer_reference
+        ):
+            order.with_user(self.receiver).client_order_ref = "PO-2"
+        self.assertEqual(stock_line.result, "pass")

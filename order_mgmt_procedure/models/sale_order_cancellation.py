@@ -1,0 +1,86 @@
+"""Cancellation (stage Cancelled): the refund rule by logistics stage, from
+the Cancel wizard."""
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .order_cancel_refund_rule import LOGISTICS_STAGES
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    # === FIELDS === #
+
+    refund_move_ids = fields.One2many(
+        "account.move",
+        "procedure_refund_order_id",
+        string="Procedure Refunds",
+        help="Credit notes created by cancelling the order.",
+    )
+    cancel_logistics_stage = fields.Selection(
+        LOGISTICS_STAGES,
+        string="Cancelled When",
+        copy=False,
+        readonly=True,
+        help="Where the goods were when the order was cancelled; it chose the "
+        "refund rule.",
+    )
+    can_request_cancel = fields.Boolean(compute="_compute_can_request_cancel")
+
+    # === COMPUTE METHODS === #
+
+    @api.depends("state", "locked")
+    @api.depends_context("uid")
+    def _compute_can_request_cancel(self):
+        is_staff = self.env.user.has_group("order_mgmt_procedure.group_order_receiver")
+        for order in self:
+            order.can_request_cancel = (
+                is_staff and order.state == "sale" and not order.locked
+            )
+
+    # === ACTION METHODS === #
+
+    def action_request_cancel(self):
+        """Cancel following the refund rules: quotations are cancelled as
+        usual, orders go through the cancellation wizard."""
+        self.ensure_one()
+        if self.state in ("draft", "sent"):
+            return self.action_cancel()
+        if self.state == "cancel":
+            raise UserError(
+                self.env._("%(order)s is already cancelled.", order=self.display_name)
+            )
+        return self._open_order_wizard(
+            "order.cancel.wizard", self.env._("Cancel Order")
+        )
+
+    # === BUSINESS METHODS === #
+
+    def _get_logistics_stage(self):
+        """Where the goods are, from the deliveries and their events."""
+        self.ensure_one()
+        deliveries = self._get_done_deliveries()
+        if not deliveries:
+            return "not_shipped"
+        events = deliveries.logistics_event_ids.sorted(lambda e: (e.date, e.id))
+        if self.completed_date or (events and events[-1].event_type == "delivered"):
+            return "delivered"
+        if events:
+            return "in_transit"
+        return "shipped"
+
+    def _get_refundable_amount(self):
+        """What the customer paid or was invoiced: posted invoices less the
+        posted credit notes."""
+        self.ensure_one()
+        moves = self.invoice_ids.filtered(lambda m: m.state == "posted")
+        invoiced = sum(
+            moves.filtered(lambda m: m.move_type == "out_invoice").mapped(
+                "amount_total"
+            )
+        )
+        refunded = sum(
+            moves.filtered(lambda m: m.move_type == "out_refund").mapped("amount_total")
+        )
+        return max(invoiced - refunded, 0.0)

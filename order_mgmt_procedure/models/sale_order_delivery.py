@@ -1,0 +1,215 @@
+"""Delivery and after-sales (stages Shipped and Completed): logistics
+exceptions, customer sign-off, rating, the after-sales window."""
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_date
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    # What the window-closing scheduled action searches: only the orders still
+    # open, not every order ever completed.
+    _after_sales_open_idx = models.Index(
+        "(after_sales_deadline) WHERE after_sales_closed IS NOT TRUE"
+    )
+
+    # === FIELDS === #
+
+    logistics_event_ids = fields.One2many(
+        "stock.picking.logistics.event", "sale_id", string="Logistics Events"
+    )
+    logistics_exception = fields.Boolean(
+        compute="_compute_logistics_exception",
+        store=True,
+        index=True,
+        help="A delivery of the order has an open delay, loss or damage.",
+    )
+    can_sign_off = fields.Boolean(compute="_compute_can_sign_off")
+    completed_date = fields.Datetime(
+        string="Completed On",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="When the customer signed for the goods; the after-sales window "
+        "starts here.",
+    )
+    after_sales_deadline = fields.Date(
+        compute="_compute_after_sales_deadline",
+        store=True,
+        index=True,
+        help="Last day of after-sales support: the completion date plus the "
+        "longest window of the order's products (category or company).",
+    )
+    after_sales_open = fields.Boolean(
+        compute="_compute_after_sales_open",
+        search="_search_after_sales_open",
+        help="The order is completed and its after-sales window has not ended.",
+    )
+    after_sales_closed = fields.Boolean(
+        copy=False,
+        readonly=True,
+        help="The scheduled action closed the after-sales window.",
+    )
+    rating_score = fields.Float(
+        string="Customer Rating",
+        compute="_compute_rating",
+        store=True,
+        aggregator="avg",
+        help="The customer's rating of the order (1 dissatisfied to 5 satisfied).",
+    )
+    rating_comment = fields.Text(
+        string="Customer Feedback", compute="_compute_rating", store=True
+    )
+
+    # === COMPUTE METHODS === #
+
+    @api.depends("logistics_event_ids.is_exception", "logistics_event_ids.state")
+    def _compute_logistics_exception(self):
+        for order in self:
+            order.logistics_exception = any(
+                event.is_exception and event.state == "open"
+                for event in order.logistics_event_ids
+            )
+
+    @api.depends("procedure_stage")
+    @api.depends_context("uid")
+    def _compute_can_sign_off(self):
+        is_staff = self.env.user.has_group("order_mgmt_procedure.group_order_receiver")
+        for order in self:
+            order.can_sign_off = is_staff and order.procedure_stage == "shipped"
+
+    @api.depends(
+        "completed_date",
+        "company_id.after_sales_days",
+        "order_line.product_id.categ_id.after_sales_days",
+    )
+    def _compute_after_sales_deadline(self):
+        for order in self:
+            if not order.completed_date:
+                order.after_sales_deadline = False
+                continue
+            days = max(
+                [
+                    category.after_sales_days or order.company_id.after_sales_days
+                    for category in order.order_line.product_id.categ_id
+                ]
+                or [order.company_id.after_sales_days]
+            )
+            order.after_sales_deadline = fields.Date.add(
+                order.completed_date.date(), days=days
+            )
+
+    @api.depends("after_sales_deadline")
+    def _compute_after_sales_open(self):
+        today = fields.Date.context_today(self)
+        for order in self:
+            order.after_sales_open = bool(
+                order.after_sales_deadline and order.after_sales_deadline >= today
+            )
+
+    def _search_after_sales_open(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on the after-sales window."))
+        today = fields.Date.context_today(self)
+        domain_open = [("after_sales_deadline", ">=", today)]
+        domain_closed = [
+            "|",
+            ("after_sales_deadline", "=", False),
+            ("after_sales_deadline", "<", today),
+        ]
+        return domain_open if (operator == "=") == value else domain_closed
+
+    @api.depends("rating_ids.rating", "rating_ids.feedback", "rating_ids.consumed")
+    def _compute_rating(self):
+        for order in self:
+            rating = order.rating_ids.filtered("consumed").sorted("write_date")[-1:]
+            order.rating_score = rating.rating
+            order.rating_comment = rating.feedback
+
+    # === ACTION METHODS === #
+
+    def action_sign_off(self):
+        """The customer received the goods: the order is completed and its
+        after-sales window starts."""
+        user = self.env.user
+        for order in self:
+            is_customer = (
+                user.share
+                and user.partner_id.commercial_partner_id
+                == order.partner_id.commercial_partner_id
+            )
+            if not (
+                is_customer
+                or user.has_group("order_mgmt_procedure.group_order_receiver")
+            ):
+                raise AccessError(
+                    self.env._(
+                        "Only the customer or order staff may sign off %(order)s.",
+                        order=order.display_name,
+                    )
+                )
+        self._check_shipped()
+        for order in self:
+            order._sign_off(user.partner_id)
+        return True
+
+    # === BUSINESS METHODS === #
+
+    def _check_shipped(self):
+        """Refuse orders that cannot be signed off: not shipped, or signed."""
+        not_shipped = self.filtered(lambda o: o.procedure_stage != "shipped")
+        if not_shipped:
+            raise UserError(
+                self.env._(
+                    "Only shipped orders can be signed off: %(orders)s.",
+                    orders=", ".join(not_shipped.mapped("display_name")),
+                )
+            )
+
+    def _sign_off(self, signer):
+        """Record the receipt of the goods; callers check who may sign."""
+        self._check_shipped()
+        # sudo: a customer signing off on the portal may not write orders.
+        self.sudo().write({"completed_date": fields.Datetime.now()})
+        self.sudo().message_post(
+            body=self.env._(
+                "Signed off by %(user)s: the goods were received.",
+                user=signer.display_name,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        # Feedback is asked at completion, with Odoo's rating pages.
+        template = self.env.ref("order_mgmt_procedure.mail_template_order_rating")
+        self.sudo().rating_send_request(template, force_send=False)
+
+    @api.model
+    def _cron_close_after_sales_windows(self, batch_size=500):
+        """Note on each order whose after-sales window ended, in batches: a
+        constant number of queries per batch."""
+        today = fields.Date.context_today(self)
+        closed = 0
+        while True:
+            orders = self.search(
+                [
+                    ("after_sales_deadline", "<", today),
+                    ("after_sales_closed", "=", False),
+                ],
+                limit=batch_size,
+            )
+            if not orders:
+                return closed
+            orders.write({"after_sales_closed": True})
+            orders._message_log_batch(
+                bodies={
+                    order.id: self.env._(
+                        "After-sales window closed on %(date)s.",
+                        date=format_date(self.env, order.after_sales_deadline),
+                    )
+                    for order in orders
+                }
+            )
+            closed += len(orders)
+            # Each batch is kept, and memory stays flat, whatever the backlog.
+            orders.invalidate_recordset()

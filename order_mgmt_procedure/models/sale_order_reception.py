@@ -1,0 +1,251 @@
+"""Reception (stage Received): channel, receiving time, rush, rule-based
+priority and its reason, intake checks, deliveries following the priority."""
+
+from contextlib import contextmanager
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from .order_priority_rule import PRIORITIES
+
+ORDER_CHANNELS = [
+    ("website", "Website / App"),
+    ("marketplace", "Marketplace"),
+    ("phone", "Phone"),
+    ("email", "E-mail"),
+    ("import", "Batch Import"),
+    ("other", "Other"),
+]
+
+# What the priority rules look at.
+PRIORITY_DEPENDENCIES = (
+    "amount_total",
+    "currency_id",
+    "date_order",
+    "company_id",
+    "is_rush",
+    "partner_id.category_id",
+    "partner_id.commercial_partner_id.category_id",
+    "priority_manual",
+)
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    # === FIELDS === #
+
+    order_channel = fields.Selection(
+        ORDER_CHANNELS,
+        string="Channel",
+        required=True,
+        default=lambda self: self._default_order_channel(),
+        tracking=True,
+        index=True,
+        help="Where the order came from. Website and portal orders are "
+        "'Website / App' and imported ones 'Batch Import' by themselves.",
+    )
+    received_date = fields.Datetime(
+        string="Received On",
+        required=True,
+        default=fields.Datetime.now,
+        copy=False,
+        tracking=True,
+        help="When the order was received; it cannot change once the order is "
+        "submitted for review.",
+    )
+    is_rush = fields.Boolean(
+        string="Rush Order",
+        tracking=True,
+        help="The customer asked for the order to be handled urgently.",
+    )
+    customer_note = fields.Text(
+        help="What the customer asked for with the order (for example the note "
+        "column of an imported file). Not printed on the quotation.",
+    )
+    priority = fields.Selection(
+        PRIORITIES,
+        compute="_compute_priority",
+        inverse="_inverse_priority",
+        store=True,
+        readonly=False,
+        tracking=True,
+        index=True,
+        help="Computed from the priority rules (amount, customer grade, rush); "
+        "reviewers may set it by hand. Urgent orders are reviewed, reserved and "
+        "shipped first.",
+    )
+    # Not stored: the rule names read in the reader's language.
+    priority_reason = fields.Char(
+        compute="_compute_priority_reason",
+        help="The rules that made the order urgent, or that it was set by hand.",
+    )
+    priority_manual = fields.Selection(
+        PRIORITIES,
+        string="Priority Set by Hand",
+        copy=False,
+        help="Set when a reviewer overrode the computed priority.",
+    )
+    can_override_priority = fields.Boolean(compute="_compute_can_override_priority")
+
+    # === DEFAULT METHODS === #
+
+    @api.model
+    def _default_order_channel(self):
+        # Website and portal orders are created for customers and visitors
+        # (share users), under sudo by the shop controllers.
+        if self.env.context.get("website_id") or self.env.user.share:
+            return "website"
+        return "phone"
+
+    # === COMPUTE METHODS === #
+
+    @api.depends(*PRIORITY_DEPENDENCIES)
+    def _compute_priority(self):
+        rules = self._get_priority_rules()
+        for order in self:
+            order.priority = order.priority_manual or order._get_rule_priority(rules)[0]
+
+    # Not computed with the priority: a reviewer writing the priority must
+    # still see the reason follow.
+    @api.depends(*PRIORITY_DEPENDENCIES)
+    @api.depends_context("lang")
+    def _compute_priority_reason(self):
+        rules = self._get_priority_rules()
+        for order in self:
+            if order.priority_manual:
+                order.priority_reason = self.env._("Set by hand")
+            else:
+                order.priority_reason = ", ".join(order._get_rule_priority(rules)[1])
+
+    def _inverse_priority(self):
+        rules = self._get_priority_rules()
+        for order in self:
+            rule_priority, __ = order._get_rule_priority(rules)
+            manual = order.priority if order.priority != rule_priority else False
+            if manual == order.priority_manual:
+                continue
+            if not order.can_override_priority:
+                raise AccessError(
+                    self.env._(
+                        "Only order reviewers may change the priority of %(order)s.",
+                        order=order.display_name,
+                    )
+                )
+            order.priority_manual = manual
+
+    @api.depends_context("uid")
+    def _compute_can_override_priority(self):
+        allowed = self.env.su or self.env.user.has_group(
+            "order_mgmt_procedure.group_order_reviewer"
+        )
+        self.can_override_priority = allowed
+
+    # === CONSTRAINT METHODS === #
+
+    @api.constrains("received_date")
+    def _check_received_date(self):
+        latest = fields.Datetime.add(fields.Datetime.now(), minutes=5)
+        for order in self:
+            if order.received_date and order.received_date > latest:
+                raise ValidationError(
+                    self.env._(
+                        "The receiving time of %(order)s cannot be in the future.",
+                        order=order.display_name,
+                    )
+                )
+
+    # === CRUD METHODS === #
+
+    @api.model
+    def _complete_reception_vals(self, vals):
+        """Values of a new order completed at reception (called by create)."""
+        if vals.get("website_id") and "order_channel" not in vals:
+            vals["order_channel"] = "website"
+        return vals
+
+    def _check_received_date_write(self, vals):
+        """The receiving time is a fact once the order is submitted (called by
+        write)."""
+        if "received_date" not in vals:
+            return
+        submitted = self.filtered(
+            lambda o: o.review_state != "draft" or o.state not in ("draft", "sent")
+        )
+        if submitted:
+            raise UserError(
+                self.env._(
+                    "The receiving time cannot change once the order is "
+                    "submitted for review: %(orders)s.",
+                    orders=", ".join(submitted.mapped("display_name")),
+                )
+            )
+
+    # === BUSINESS METHODS: priority === #
+
+    def _get_priority_rules(self):
+        """The active priority rules that apply to the orders' companies."""
+        return self.env["order.priority.rule"]._search_company_rules(
+            self.company_id or self.env.company
+        )
+
+    def _get_rule_priority(self, rules):
+        """The highest priority among the matching ``rules`` and their names."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        amount = self.currency_id._convert(
+            self.amount_total,
+            company.currency_id,
+            company,
+            self.date_order or fields.Date.context_today(self),
+        )
+        grades = (
+            self.partner_id.category_id
+            | self.partner_id.commercial_partner_id.category_id
+        )
+        matched = rules.filtered(lambda rule: rule._matches(self, amount, grades))
+        if not matched:
+            return "0", []
+        highest = max(matched.mapped("priority"))
+        return highest, matched.filtered(lambda r: r.priority == highest).mapped("name")
+
+    @contextmanager
+    def _syncing_delivery_priority(self):
+        """Open deliveries follow the priority the order has after the block."""
+        previous = {order.id: order.priority for order in self if order.id}
+        yield
+        changed = self.filtered(
+            lambda o: o.id in previous and o.priority != previous[o.id]
+        )
+        changed._sync_delivery_priority()
+
+    def _sync_delivery_priority(self):
+        # sudo: following the order's priority is part of the change its author
+        # made, and receivers have no right to write transfers.
+        pickings = self.sudo().picking_ids.filtered(
+            lambda p: (
+                p.state not in ("done", "cancel") and p.priority != p.sale_id.priority
+            )
+        )
+        for priority in {picking.sale_id.priority for picking in pickings}:
+            pickings.filtered(
+                lambda p, prio=priority: p.sale_id.priority == prio
+            ).write({"priority": priority})
+
+    # === BUSINESS METHODS: intake checks === #
+
+    def _run_intake_checks(self):
+        """Blocking problems and warnings of the intake rules, by order."""
+        rules = self.env["order.review.rule"]._search_company_rules(
+            self.company_id, [("phase", "=", "intake")]
+        )
+        problems, warnings = {}, {}
+        for order in self:
+            for rule in rules._filter_company(order.company_id):
+                # sudo: a receiver may not read every record a rule looks at
+                # (a delivery contact of another salesperson's customer).
+                found = rule.sudo()._evaluate(order.sudo())
+                if found:
+                    target = problems if rule.blocking else warnings
+                    target.setdefault(order, []).extend(found)
+        return problems, warnings

@@ -1,0 +1,405 @@
+"""Review (stages In Review and Returned for Revision): the checklist, submit,
+approve (which confirms the order) and return for revision."""
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+REVIEW_STATES = [
+    ("draft", "Not Submitted"),
+    ("to_review", "To Review"),
+    ("returned", "Returned"),
+    ("approved", "Approved"),
+]
+
+REVIEW_ACTIVITY = "order_mgmt_procedure.mail_activity_type_order_review"
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    # === FIELDS === #
+
+    review_state = fields.Selection(
+        REVIEW_STATES,
+        string="Review Status",
+        default="draft",
+        required=True,
+        copy=False,
+        tracking=True,
+        index=True,
+        help="Where the quotation stands in the order review.",
+    )
+    review_line_ids = fields.One2many(
+        "sale.order.review.line", "order_id", string="Review Checklist", copy=False
+    )
+    review_blocking_count = fields.Integer(
+        compute="_compute_review_blocking_count",
+        help="Blocking checklist items not passed yet.",
+    )
+    review_user_id = fields.Many2one(
+        "res.users", string="Approved By", copy=False, readonly=True, tracking=True
+    )
+    review_date = fields.Datetime(string="Approved On", copy=False, readonly=True)
+    review_return_reason = fields.Text(
+        string="Reason for Revision", copy=False, readonly=True, tracking=True
+    )
+    review_required = fields.Boolean(related="company_id.order_review_required")
+    can_submit_review = fields.Boolean(compute="_compute_review_buttons")
+    can_review = fields.Boolean(compute="_compute_review_buttons")
+    can_refresh_review = fields.Boolean(compute="_compute_review_buttons")
+
+    # === COMPUTE METHODS === #
+
+    @api.depends("review_line_ids.result", "review_line_ids.blocking")
+    def _compute_review_blocking_count(self):
+        for order in self:
+            order.review_blocking_count = len(
+                order.review_line_ids.filtered(
+                    lambda line: line.blocking and line.result != "pass"
+                )
+            )
+
+    @api.depends("state", "review_state")
+    @api.depends_context("uid")
+    def _compute_review_buttons(self):
+        user = self.env.user
+        is_receiver = user.has_group("order_mgmt_procedure.group_order_receiver")
+        is_reviewer = user.has_group("order_mgmt_procedure.group_order_reviewer")
+        for order in self:
+            quotation = order.state in ("draft", "sent")
+            order.can_submit_review = (
+                is_receiver
+                and quotation
+                and order.review_state in ("draft", "returned")
+            )
+            order.can_review = is_reviewer and order.review_state == "to_review"
+            order.can_refresh_review = is_receiver and order.review_state == "to_review"
+
+    # === CRUD METHODS === #
+
+    def _check_review_state_write(self, vals):
+        """The review status is the procedure's to set (called by write)."""
+        if (
+            "review_state" in vals
+            and not self.env.su
+            and not self.env.context.get("order_review_transition")
+        ):
+            raise AccessError(
+                self.env._(
+                    "The review status changes only through Submit for Review, "
+                    "Approve and Return for Revision."
+                )
+            )
+
+    @api.model
+    def _get_review_trigger_fields(self):
+        """Fields whose change makes the automatic review checks run again
+        (called by write, as sale_exception's trigger fields)."""
+        return {
+            "partner_id",
+            "partner_shipping_id",
+            "order_line",
+            "payment_term_id",
+            "preferred_payment_method_line_id",
+            "pricelist_id",
+            "warehouse_id",
+        }
+
+    # === ACTION METHODS === #
+
+    def action_submit_review(self):
+        """Receivers hand a complete, well-formed quotation to the reviewers."""
+        if not self.env.user.has_group("order_mgmt_procedure.group_order_receiver"):
+            raise AccessError(
+                self.env._("Only order receivers may submit orders for review.")
+            )
+        not_submittable = self.filtered(
+            lambda o: (
+                o.state not in ("draft", "sent")
+                or o.review_state not in ("draft", "returned")
+            )
+        )
+        if not_submittable:
+            raise UserError(
+                self.env._(
+                    "Only quotations that are new or returned for revision can be "
+                    "submitted for review: %(orders)s.",
+                    orders=", ".join(not_submittable.mapped("display_name")),
+                )
+            )
+        problems, warnings = self._run_intake_checks()
+        if problems:
+            raise UserError(
+                "\n\n".join(
+                    self.env._(
+                        "%(order)s cannot be submitted for review:\n%(problems)s",
+                        order=order.display_name,
+                        problems="\n".join(f"- {p}" for p in order_problems),
+                    )
+                    for order, order_problems in problems.items()
+                )
+            )
+        self._put_in_review(
+            {
+                order: self.env._(
+                    "Submitted for review with warnings: %(warnings)s",
+                    warnings="; ".join(order_warnings),
+                )
+                for order, order_warnings in warnings.items()
+            }
+        )
+        return True
+
+    def action_review_refresh(self):
+        if not self.env.user.has_group("order_mgmt_procedure.group_order_receiver"):
+            raise AccessError(self.env._("Only procedure users may re-check orders."))
+        self._refresh_review_lines()
+        return True
+
+    def action_review_approve(self):
+        """Reviewers approve: every blocking item passed, then the order is
+        confirmed the way Odoo confirms orders."""
+        if not self.env.user.has_group("order_mgmt_procedure.group_order_reviewer"):
+            raise AccessError(self.env._("Only order reviewers may approve orders."))
+        not_in_review = self.filtered(lambda o: o.review_state != "to_review")
+        if not_in_review:
+            raise UserError(
+                self.env._(
+                    "Only orders in review can be approved: %(orders)s.",
+                    orders=", ".join(not_in_review.mapped("display_name")),
+                )
+            )
+        self._refresh_review_lines()
+        problems = self._get_approval_problems()
+        if problems:
+            raise UserError(
+                self.env._(
+                    "The review cannot be approved:\n%(problems)s",
+                    problems="\n".join(f"- {p}" for p in problems),
+                )
+            )
+        self._set_review_state(
+            {
+                "review_state": "approved",
+                "review_user_id": self.env.uid,
+                "review_date": fields.Datetime.now(),
+            }
+        )
+        self.activity_feedback([REVIEW_ACTIVITY], feedback=self.env._("Approved"))
+        self.filtered(lambda o: o.state in ("draft", "sent")).action_confirm()
+        return True
+
+    def action_review_return(self):
+        if not self.env.user.has_group("order_mgmt_procedure.group_order_reviewer"):
+            raise AccessError(
+                self.env._("Only order reviewers may return orders for revision.")
+            )
+        self.ensure_one()
+        if self.review_state != "to_review":
+            raise UserError(
+                self.env._(
+                    "Only orders in review can be returned: %(order)s.",
+                    order=self.display_name,
+                )
+            )
+        return self._open_order_wizard(
+            "order.review.return.wizard", self.env._("Return for Revision")
+        )
+
+    def action_confirm(self):
+        # No hook of Odoo's confirmation can turn it into something else: a
+        # customer accepting a quotation online hands it to review instead,
+        # and the reviewer's approval confirms it. Everything else goes
+        # through _confirmation_error_message and _action_confirm.
+        to_review = self.filtered(
+            lambda o: o.env.user.share and o._needs_review_before_confirmation()
+        )
+        if not to_review:
+            return super().action_confirm()
+        to_review.filtered(
+            lambda o: o.review_state in ("draft", "returned")
+        )._put_in_review(
+            self.env._("Accepted by the customer online; submitted for review.")
+        )
+        confirmable = self - to_review
+        return super(SaleOrder, confirmable).action_confirm() if confirmable else True
+
+    # === BUSINESS METHODS: confirmation === #
+
+    def _needs_review_before_confirmation(self):
+        """Whether the order may only be confirmed by an approved review.
+        Modules' data files (other modules' demo orders) confirm orders at
+        install; an order paid online is confirmed and reviewed after."""
+        self.ensure_one()
+        return (
+            self.company_id.order_review_required
+            and self.review_state != "approved"
+            and not self.env.context.get("install_mode")
+            and not self.env.context.get("order_review_paid_online")
+        )
+
+    def _confirmation_error_message(self):
+        error = super()._confirmation_error_message()
+        if error or not self._needs_review_before_confirmation():
+            return error
+        return self.env._(
+            "%(orders)s must be approved in review before confirmation: "
+            "submit it for review, a reviewer's approval confirms it.",
+            orders=self.display_name,
+        )
+
+    def _action_confirm(self):
+        result = super()._action_confirm()
+        if self.env.context.get("order_review_paid_online"):
+            # The customer paid online: the order went on, and is reviewed
+            # after the fact.
+            self.filtered(
+                lambda o: (
+                    o.company_id.order_review_required and o.review_state != "approved"
+                )
+            )._put_in_review(
+                self.env._(
+                    "Confirmed by the customer's online payment before review: "
+                    "review it now."
+                )
+            )
+        return result
+
+    # === BUSINESS METHODS: review === #
+
+    def _set_review_state(self, vals):
+        self.with_context(order_review_transition=True).write(vals)
+
+    def _put_in_review(self, note=None):
+        """Hand the orders to the reviewers: in review, a fresh checklist, the
+        reviewer's activity, and ``note`` in the chatter (one text for every
+        order, or a text by order)."""
+        if not self:
+            return
+        self._set_review_state(
+            {"review_state": "to_review", "review_return_reason": False}
+        )
+        self._build_review_checklist()
+        self._schedule_review_activity()
+        for order in self:
+            body = note.get(order) if isinstance(note, dict) else note
+            if body:
+                order.message_post(body=body, subtype_xmlid="mail.mt_note")
+
+    def _build_review_checklist(self):
+        """A fresh checklist of every active rule, automatic items evaluated."""
+        # sudo: the checklist is the procedure's record of the review, written
+        # by the system for receivers who may not edit it.
+        self.sudo().review_line_ids.unlink()
+        rules = self.env["order.review.rule"]._search_company_rules(self.company_id)
+        values = self._prepare_review_line_vals(rules)
+        lines = self.env["sale.order.review.line"].sudo().create(values)
+        lines._evaluate()
+
+    def _prepare_review_line_vals(self, rules):
+        """Values of the checklist items of the orders, one per rule of
+        ``rules`` that applies to each order (Submit for Review, and orders
+        accepted or paid online). Override to add, drop or reorder items."""
+        return [
+            {
+                "order_id": order.id,
+                "rule_id": rule.id,
+                "sequence": sequence,
+                "blocking": rule.blocking,
+            }
+            for order in self
+            for sequence, rule in enumerate(
+                rules.filtered(lambda r, o=order: r._applies_to(o))
+            )
+        ]
+
+    def _refresh_review_lines(self):
+        """Re-run the automatic checks of orders in review."""
+        in_review = self.filtered(lambda o: o.review_state == "to_review")
+        in_review.sudo().review_line_ids._evaluate()
+
+    def _schedule_review_activity(self):
+        """One review activity per order, for a reviewer who may approve it:
+        the sales team leader when a reviewer, else the least busy reviewer."""
+        group = self.env.ref("order_mgmt_procedure.group_order_reviewer")
+        # sudo: choosing a reviewer reads other users' companies and open
+        # activities, which a receiver may not read.
+        reviewers = (
+            self.env["res.users"]
+            .sudo()
+            .search([("all_group_ids", "in", group.id), ("share", "=", False)])
+        )
+        activity_type = self.env.ref(REVIEW_ACTIVITY)
+        open_counts = dict(
+            self.env["mail.activity"]
+            .sudo()
+            ._read_group(
+                [("activity_type_id", "=", activity_type.id)],
+                ["user_id"],
+                ["__count"],
+            )
+        )
+        load = {user.id: open_counts.get(user, 0) for user in reviewers}
+        for order in self:
+            candidates = reviewers.filtered(
+                lambda u, o=order: (
+                    o.company_id in u.company_ids and not o._is_own_order(u)
+                )
+            )
+            if not candidates:
+                continue
+            leader = order.team_id.user_id
+            reviewer = (
+                leader
+                if leader in candidates
+                else min(candidates, key=lambda u: (load[u.id], u.id))
+            )
+            load[reviewer.id] += 1
+            # Quick update: no assignment e-mail per submitted order; the
+            # reviewer's queue is the To Review menu and the activities.
+            order.with_context(mail_activity_quick_update=True).activity_schedule(
+                REVIEW_ACTIVITY, user_id=reviewer.id
+            )
+
+    def _is_own_order(self, user):
+        """Whether ``user`` created the order while the company wants another
+        person to approve it."""
+        self.ensure_one()
+        return self.company_id.order_reviewer_not_creator and self.create_uid == user
+
+    def _get_approval_problems(self):
+        """What stops the current user from approving the orders, in words."""
+        problems = []
+        for order in self:
+            if order._is_own_order(self.env.user):
+                problems.append(
+                    self.env._(
+                        "%(order)s: you created this order, another reviewer must "
+                        "approve it.",
+                        order=order.display_name,
+                    )
+                )
+            for line in order.review_line_ids.filtered(
+                lambda ln: ln.blocking and ln.result != "pass"
+            ):
+                problems.append(
+                    self.env._(
+                        "%(order)s: %(item)s - %(detail)s",
+                        order=order.display_name,
+                        item=line.rule_id.name,
+                        detail=line.message or self.env._("not checked yet"),
+                    )
+                )
+        return problems
+
+    def _return_for_revision(self, reason):
+        """Back to the receiver; the customer is told why."""
+        self._set_review_state(
+            {"review_state": "returned", "review_return_reason": reason}
+        )
+        self.activity_feedback(
+            [REVIEW_ACTIVITY], feedback=self.env._("Returned for revision")
+        )
+        template = self.env.ref("order_mgmt_procedure.mail_template_order_returned")
+        for order in self:
+            order.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
