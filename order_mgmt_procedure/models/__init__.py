@@ -5,6 +5,7 @@ from . import order_cancel_refund_rule
 from . import order_priority_rule
 from . import order_return_request
 from . import order_return_request_line
+from . import order_return_request_resolution
 from . import order_review_rule
 from . import payment_transaction
 from . import product_category

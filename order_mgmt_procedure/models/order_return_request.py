@@ -1,3 +1,5 @@
+"""The request: submission, the procedure managers' decision and its SLA."""
+
 from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models
@@ -14,6 +16,8 @@ REQUEST_STATES = [
     ("done", "Done"),
     ("cancelled", "Cancelled"),
 ]
+# Approved and not done yet: the SLA runs.
+IN_PROGRESS_STATES = ("approved", "received")
 
 
 class OrderReturnRequest(models.Model):
@@ -26,6 +30,8 @@ class OrderReturnRequest(models.Model):
     _open_deadline_idx = models.Index(
         "(deadline) WHERE state IN ('approved', 'received')"
     )
+
+    # === FIELDS === #
 
     name = fields.Char(
         string="Reference", required=True, readonly=True, copy=False, default="/"
@@ -112,26 +118,23 @@ class OrderReturnRequest(models.Model):
         compute="_compute_evidence_count",
         help="Photos and videos attached to the request.",
     )
+    # Technical: the form's buttons follow them and the actions refuse what
+    # they deny; their labels are never shown, so they are not exported for
+    # translation.
+    can_submit = fields.Boolean(
+        compute="_compute_buttons", export_string_translation=False
+    )
+    can_approve = fields.Boolean(
+        compute="_compute_buttons", export_string_translation=False
+    )
+    can_reject = fields.Boolean(
+        compute="_compute_buttons", export_string_translation=False
+    )
+    can_mark_done = fields.Boolean(
+        compute="_compute_buttons", export_string_translation=False
+    )
 
-    @api.model
-    def _get_list_action(self, domain, context=None):
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Returns and Exchanges"),
-            "res_model": self._name,
-            "view_mode": "list,form",
-            "domain": domain,
-            "context": context or {},
-        }
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = (
-                    self.env["ir.sequence"].next_by_code("order.return.request") or "/"
-                )
-        return super().create(vals_list)
+    # === COMPUTE METHODS === #
 
     def _compute_evidence_count(self):
         counts = dict(
@@ -158,7 +161,7 @@ class OrderReturnRequest(models.Model):
             request.is_overdue = bool(
                 request.deadline
                 and request.deadline < today
-                and request.state in ("approved", "received")
+                and request.state in IN_PROGRESS_STATES
             )
 
     def _search_is_overdue(self, operator, value):
@@ -166,24 +169,67 @@ class OrderReturnRequest(models.Model):
             raise UserError(self.env._("Unsupported search on overdue requests."))
         overdue = [
             ("deadline", "<", fields.Date.context_today(self)),
-            ("state", "in", ("approved", "received")),
+            ("state", "in", IN_PROGRESS_STATES),
         ]
         if (operator == "=") == value:
             return overdue
         return ["!", "&", *overdue]
 
-    def _check_manager(self):
-        if not self.env.user.has_group("order_mgmt_procedure.group_procedure_manager"):
+    @api.depends("state")
+    @api.depends_context("uid")
+    def _compute_buttons(self):
+        """Anyone with access submits a draft; procedure managers decide on a
+        submitted request and close an approved one."""
+        is_manager = self._is_procedure_manager()
+        for request in self:
+            decidable = is_manager and request.state == "submitted"
+            request.can_submit = request.state == "draft"
+            request.can_approve = decidable
+            request.can_reject = decidable
+            request.can_mark_done = is_manager and request.state in IN_PROGRESS_STATES
+
+    # === CRUD METHODS === #
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = (
+                    self.env["ir.sequence"].next_by_code("order.return.request") or "/"
+                )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if (
+            vals.get("window_override_reason")
+            and not self.env.su
+            and not self._is_procedure_manager()
+        ):
             raise AccessError(
                 self.env._(
-                    "Only procedure managers may decide on returns and exchanges."
+                    "Only procedure managers may accept a request after the "
+                    "after-sales window."
                 )
             )
+        if vals.get("state") == "done" and "done_date" not in vals:
+            vals = {**vals, "done_date": fields.Datetime.now()}
+        return super().write(vals)
+
+    # === ACTION METHODS === #
+
+    def action_submit(self):
+        """The request goes to the procedure managers."""
+        for request in self:
+            request._check_submittable()
+        self.line_ids._check_quantities()
+        self.state = "submitted"
+        return True
 
     def action_approve(self):
-        """Managers approve: the SLA starts, in working days."""
+        """Managers approve: the SLA starts, in working days, and the goods
+        are called back (``_prepare_return_picking_vals``)."""
         self._check_manager()
-        not_submitted = self.filtered(lambda r: r.state != "submitted")
+        not_submitted = self.filtered(lambda r: not r.can_approve)
         if not_submitted:
             raise UserError(
                 self.env._(
@@ -204,179 +250,81 @@ class OrderReturnRequest(models.Model):
             request._create_return_picking()
         return True
 
-    def _get_returned_delivery(self):
-        self.ensure_one()
-        return (
-            self.picking_id
-            or self.order_id.picking_ids.filtered(
-                lambda p: p.picking_type_code == "outgoing" and p.state == "done"
-            ).sorted("date_done")[-1:]
-        )
-
-    def _create_return_picking(self):
-        """The goods come back through Odoo's own returns wizard."""
-        self.ensure_one()
-        delivery = self._get_returned_delivery()
-        if not delivery:
-            return
-        # sudo: receiving returns is Inventory work the manager's approval orders.
-        wizard = (
-            self.env["stock.return.picking"]
-            .sudo()
-            .with_context(active_id=delivery.id, active_model="stock.picking")
-            .create({})
-        )
-        wanted = {}
-        for line in self.line_ids:
-            wanted[line.product_id] = wanted.get(line.product_id, 0.0) + line.quantity
-        for return_line in wizard.product_return_moves:
-            quantity = min(
-                wanted.get(return_line.product_id, 0.0), return_line.move_id.quantity
-            )
-            wanted[return_line.product_id] = (
-                wanted.get(return_line.product_id, 0.0) - quantity
-            )
-            return_line.quantity = quantity
-        action = wizard.action_create_returns()
-        self.return_picking_id = action["res_id"]
-
-    def _on_return_received(self):
-        """The returned goods arrived: refund a return, ship an exchange."""
-        for request in self.filtered(lambda r: r.state == "approved"):
-            request.state = "received"
-            if request.request_type == "return":
-                request._create_refund()
-                request.state = "done"
-            else:
-                request._create_exchange_delivery()
-
-    def _create_refund(self):
-        """A draft credit note for the returned goods at their order price,
-        when the order was invoiced; never two for one request."""
-        self.ensure_one()
-        order = self.order_id.sudo()
-        if self.refund_move_id or not order.invoice_ids.filtered(
-            lambda m: m.state == "posted" and m.move_type == "out_invoice"
-        ):
-            return
-        lines = []
-        for line in self.line_ids:
-            sale_line = order.order_line.filtered(
-                lambda sol, p=line.product_id: sol.product_id == p
-            )[:1]
-            lines.append(
-                fields.Command.create(
-                    {
-                        "product_id": line.product_id.id,
-                        "quantity": line.quantity,
-                        "price_unit": sale_line.price_unit,
-                        "discount": sale_line.discount,
-                        "tax_ids": [fields.Command.set(sale_line.tax_ids.ids)],
-                        "sale_line_ids": [fields.Command.set(sale_line.ids)],
-                    }
-                )
-            )
-        # sudo: the credit note is drafted for the accountants, who post it.
-        refund = (
-            self.env["account.move"]
-            .sudo()
-            .create(
-                {
-                    "move_type": "out_refund",
-                    "partner_id": order.partner_invoice_id.id,
-                    "invoice_origin": order.name,
-                    "ref": self.env._(
-                        "Return %(request)s of %(order)s",
-                        request=self.name,
-                        order=order.name,
-                    ),
-                    "procedure_refund_order_id": order.id,
-                    "invoice_line_ids": lines,
-                }
-            )
-        )
-        self.refund_move_id = refund
-
-    def _create_exchange_delivery(self):
-        """The replacement goods leave with the order's priority; another
-        product makes a new order, reviewed like any other."""
-        self.ensure_one()
-        order = self.order_id
-        changed = self.line_ids.filtered(
-            lambda ln: (
-                ln.replacement_product_id and ln.replacement_product_id != ln.product_id
-            )
-        )
-        if changed:
-            # sudo: the exchange order is made by the procedure for the manager.
-            self.exchange_order_id = (
-                self.env["sale.order"]
-                .sudo()
-                .create(
-                    {
-                        "partner_id": order.partner_id.id,
-                        "partner_shipping_id": order.partner_shipping_id.id,
-                        "order_channel": "other",
-                        "origin": f"{order.name} - {self.name}",
-                        "priority_manual": order.priority
-                        if order.priority == "1"
-                        else False,
-                        "order_line": [
-                            fields.Command.create(
-                                {
-                                    "product_id": line.replacement_product_id.id,
-                                    "product_uom_qty": line.quantity,
-                                }
-                            )
-                            for line in changed
-                        ],
-                    }
-                )
-            )
-        same = self.line_ids - changed
-        if not same:
-            return
-        picking_type = order.warehouse_id.out_type_id
-        customers = order.partner_shipping_id.property_stock_customer
-        # sudo: the exchange is Inventory work the approval orders.
-        picking = (
-            self.env["stock.picking"]
-            .sudo()
-            .create(
-                {
-                    "picking_type_id": picking_type.id,
-                    "partner_id": order.partner_shipping_id.id,
-                    "origin": f"{order.name} - {self.name}",
-                    "priority": order.priority,
-                    "move_ids": [
-                        fields.Command.create(
-                            {
-                                "product_id": line.product_id.id,
-                                "product_uom_qty": line.quantity,
-                                "location_id": picking_type.default_location_src_id.id,
-                                "location_dest_id": customers.id,
-                            }
-                        )
-                        for line in same
-                    ],
-                }
-            )
-        )
-        picking.action_confirm()
-        picking.action_assign()
-        self.exchange_picking_id = picking
-
-    def action_done(self):
-        self._check_manager()
-        self.filtered(lambda r: r.state in ("approved", "received")).state = "done"
-        return True
-
     def action_reject(self):
         self._check_manager()
-        if self.filtered(lambda r: r.state != "submitted"):
+        if self.filtered(lambda r: not r.can_reject):
             raise UserError(self.env._("Only submitted requests can be rejected."))
         self.state = "rejected"
         return True
+
+    def action_done(self):
+        self._check_manager()
+        self.filtered("can_mark_done").state = "done"
+        return True
+
+    @api.model
+    def _get_list_action(self, domain, context=None):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Returns and Exchanges"),
+            "res_model": self._name,
+            "view_mode": "list,form",
+            "domain": domain,
+            "context": context or {},
+        }
+
+    # === BUSINESS METHODS: VALIDATION === #
+
+    def _is_procedure_manager(self):
+        return self.env.user.has_group("order_mgmt_procedure.group_procedure_manager")
+
+    def _check_manager(self):
+        if not self._is_procedure_manager():
+            raise AccessError(
+                self.env._(
+                    "Only procedure managers may decide on returns and exchanges."
+                )
+            )
+
+    def _check_submittable(self):
+        """Submit: a draft with products, the return's conditions met, inside
+        the after-sales window or accepted after it by a manager."""
+        self.ensure_one()
+        if not self.can_submit:
+            raise UserError(
+                self.env._("%(request)s was already submitted.", request=self.name)
+            )
+        if not self.line_ids:
+            raise UserError(
+                self.env._(
+                    "%(request)s: list the products to return or exchange.",
+                    request=self.name,
+                )
+            )
+        if (
+            self.request_type == "return"
+            and not self.from_abnormal_receipt
+            and not (self.condition_intact and self.condition_accessories)
+        ):
+            raise UserError(
+                self.env._(
+                    "%(request)s: a return needs the product intact and its "
+                    "accessories complete (tick both once checked).",
+                    request=self.name,
+                )
+            )
+        if not self.within_window and not self.window_override_reason:
+            raise UserError(
+                self.env._(
+                    "%(request)s: the after-sales window of %(order)s ended on "
+                    "%(date)s; a procedure manager may accept it with a reason.",
+                    request=self.name,
+                    order=self.order_id.name,
+                    date=self.order_id.after_sales_deadline,
+                )
+            )
+
+    # === BUSINESS METHODS: SLA === #
 
     def _compute_sla_deadline(self, start):
         """``return_sla_days`` or ``exchange_sla_days`` working days after the
@@ -402,7 +350,6 @@ class OrderReturnRequest(models.Model):
         """An activity for whoever approved each overdue request, once;
         created in batches, a constant number of queries per batch."""
         activity_type = self.env.ref("mail.mail_activity_data_todo")
-        model_id = self.env["ir.model"]._get_id(self._name)
         overdue = self.search([("is_overdue", "=", True)], order="id")
         flagged = set(
             self.env["mail.activity"]
@@ -416,29 +363,13 @@ class OrderReturnRequest(models.Model):
             .mapped("res_id")
         )
         to_flag = overdue.filtered(lambda r: r.id not in flagged)
-        today = fields.Date.context_today(self)
         for start in range(0, len(to_flag), batch_size):
             batch = to_flag[start : start + batch_size]
             # Quick update: no assignment e-mail per activity; the approver
             # finds them in their activities, as with any scheduled to-do.
             self.env["mail.activity"].with_context(
                 mail_activity_quick_update=True
-            ).create(
-                [
-                    {
-                        "res_model_id": model_id,
-                        "res_id": request.id,
-                        "activity_type_id": activity_type.id,
-                        "summary": self.env._(
-                            "Overdue: due on %(date)s",
-                            date=format_date(self.env, request.deadline),
-                        ),
-                        "date_deadline": today,
-                        "user_id": (request.approved_by_id or self.env.user).id,
-                    }
-                    for request in batch
-                ]
-            )
+            ).create(batch._prepare_overdue_activity_vals(activity_type))
             # The activities' document names are computed next, one record at
             # a time: their names are loaded for the whole batch first.
             batch.invalidate_recordset(["name"])
@@ -447,62 +378,21 @@ class OrderReturnRequest(models.Model):
             batch.invalidate_recordset()
         return True
 
-    def action_submit(self):
-        """The request goes to the procedure managers."""
-        for request in self:
-            if request.state != "draft":
-                raise UserError(
-                    self.env._(
-                        "%(request)s was already submitted.", request=request.name
-                    )
-                )
-            if not request.line_ids:
-                raise UserError(
-                    self.env._(
-                        "%(request)s: list the products to return or exchange.",
-                        request=request.name,
-                    )
-                )
-            if (
-                request.request_type == "return"
-                and not request.from_abnormal_receipt
-                and not (request.condition_intact and request.condition_accessories)
-            ):
-                raise UserError(
-                    self.env._(
-                        "%(request)s: a return needs the product intact and its "
-                        "accessories complete (tick both once checked).",
-                        request=request.name,
-                    )
-                )
-            if not request.within_window and not request.window_override_reason:
-                raise UserError(
-                    self.env._(
-                        "%(request)s: the after-sales window of %(order)s ended on "
-                        "%(date)s; a procedure manager may accept it with a reason.",
-                        request=request.name,
-                        order=request.order_id.name,
-                        date=request.order_id.after_sales_deadline,
-                    )
-                )
-        self.line_ids._check_quantities()
-        self.state = "submitted"
-        return True
-
-    def write(self, vals):
-        if (
-            vals.get("window_override_reason")
-            and not self.env.su
-            and not self.env.user.has_group(
-                "order_mgmt_procedure.group_procedure_manager"
-            )
-        ):
-            raise AccessError(
-                self.env._(
-                    "Only procedure managers may accept a request after the "
-                    "after-sales window."
-                )
-            )
-        if vals.get("state") == "done" and "done_date" not in vals:
-            vals = {**vals, "done_date": fields.Datetime.now()}
-        return super().write(vals)
+    def _prepare_overdue_activity_vals(self, activity_type):
+        """The scheduled action's to-do for each overdue request."""
+        model_id = self.env["ir.model"]._get_id(self._name)
+        today = fields.Date.context_today(self)
+        return [
+            {
+                "res_model_id": model_id,
+                "res_id": request.id,
+                "activity_type_id": activity_type.id,
+                "summary": self.env._(
+                    "Overdue: due on %(date)s",
+                    date=format_date(self.env, request.deadline),
+                ),
+                "date_deadline": today,
+                "user_id": (request.approved_by_id or self.env.user).id,
+            }
+            for request in self
+        ]

@@ -6,6 +6,8 @@ class OrderReturnRequestLine(models.Model):
     _name = "order.return.request.line"
     _description = "Return or Exchange Request Line"
 
+    # === FIELDS === #
+
     request_id = fields.Many2one(
         "order.return.request", required=True, ondelete="cascade", index=True
     )
@@ -19,6 +21,8 @@ class OrderReturnRequestLine(models.Model):
         help="For an exchange to another product: a new order is made for it. "
         "Empty: the same product is sent again.",
     )
+
+    # === BUSINESS METHODS: VALIDATION === #
 
     def _check_quantities(self):
         """Not more than delivered, minus what other requests already take back."""

@@ -7,6 +7,8 @@ from odoo.exceptions import UserError
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
+    # === FIELDS === #
+
     packing_checked = fields.Boolean(
         copy=False,
         readonly=True,
@@ -31,6 +33,16 @@ class StockPicking(models.Model):
     )
     is_procedure_delivery = fields.Boolean(compute="_compute_is_procedure_delivery")
     return_request_count = fields.Integer(compute="_compute_return_request_count")
+    # Technical: the form's button and ribbon follow them; their labels are
+    # never shown, so they are not exported for translation.
+    is_to_ship = fields.Boolean(
+        compute="_compute_is_to_ship", export_string_translation=False
+    )
+    can_mark_packed = fields.Boolean(
+        compute="_compute_can_mark_packed", export_string_translation=False
+    )
+
+    # === COMPUTE METHODS === #
 
     @api.depends("carrier_id")
     def _compute_expected_delivery_date(self):
@@ -59,6 +71,24 @@ class StockPicking(models.Model):
         for picking in self:
             picking.return_request_count = counts.get(picking, 0)
 
+    @api.depends("state")
+    def _compute_is_to_ship(self):
+        for picking in self:
+            picking.is_to_ship = picking.state not in ("done", "cancel")
+
+    @api.depends("is_procedure_delivery", "is_to_ship", "packing_checked", "state")
+    def _compute_can_mark_packed(self):
+        for picking in self:
+            # A draft transfer has nothing reserved to pack yet.
+            picking.can_mark_packed = (
+                picking.is_procedure_delivery
+                and picking.is_to_ship
+                and picking.state != "draft"
+                and not picking.packing_checked
+            )
+
+    # === ACTION METHODS === #
+
     def action_view_return_requests(self):
         self.ensure_one()
         return self.env["order.return.request"]._get_list_action(
@@ -67,7 +97,7 @@ class StockPicking(models.Model):
 
     def action_mark_packed(self):
         """The packer confirms the packed contents match the order."""
-        not_open = self.filtered(lambda p: p.state in ("done", "cancel"))
+        not_open = self.filtered(lambda p: not p.is_to_ship)
         if not_open:
             raise UserError(
                 self.env._(
@@ -85,6 +115,27 @@ class StockPicking(models.Model):
         )
         return True
 
+    def button_validate(self):
+        # Modules' data files validate their demo deliveries at install.
+        if not self.env.context.get("install_mode"):
+            self.filtered("is_to_ship")._check_shippable()
+        open_pickings = self.filtered(lambda p: p.state != "done")
+        result = super().button_validate()
+        open_pickings.filtered(lambda p: p.state == "done")._on_validated()
+        return result
+
+    # === BUSINESS METHODS: SHIPPING === #
+
+    def _check_shippable(self):
+        problems = self._get_shipping_problems()
+        if problems:
+            raise UserError(
+                self.env._(
+                    "The delivery cannot be shipped yet:\n%(problems)s",
+                    problems="\n".join(f"- {p}" for p in problems),
+                )
+            )
+
     def _get_shipping_problems(self):
         """What stops the procedure's outgoing deliveries from being shipped."""
         problems = []
@@ -100,66 +151,49 @@ class StockPicking(models.Model):
                         picking=picking.name,
                     )
                 )
-            carrier = picking.carrier_id
-            if not carrier:
-                continue
-            # Carriers shipping through their own API give the tracking number
-            # on validation.
-            ships_by_api = (
-                carrier.delivery_type
-                not in (
-                    "fixed",
-                    "base_on_rule",
-                )
-                and carrier.integration_level == "rate_and_ship"
-            )
-            if not picking.carrier_tracking_ref and not ships_by_api:
-                problems.append(
-                    self.env._(
-                        "%(picking)s: %(carrier)s needs a tracking number.",
-                        picking=picking.name,
-                        carrier=carrier.name,
-                    )
-                )
-            if not picking.expected_delivery_date:
-                problems.append(
-                    self.env._(
-                        "%(picking)s: the expected delivery date is missing.",
-                        picking=picking.name,
-                    )
-                )
+            if picking.carrier_id:
+                problems += picking._get_carrier_problems()
         return problems
 
-    def button_validate(self):
-        # Modules' data files validate their demo deliveries at install.
-        if not self.env.context.get("install_mode"):
-            problems = self.filtered(
-                lambda p: p.state not in ("done", "cancel")
-            )._get_shipping_problems()
-            if problems:
-                raise UserError(
-                    self.env._(
-                        "The delivery cannot be shipped yet:\n%(problems)s",
-                        problems="\n".join(f"- {p}" for p in problems),
-                    )
-                )
-        open_deliveries = self.filtered(
-            lambda p: p.is_procedure_delivery and p.state != "done"
+    def _get_carrier_problems(self):
+        self.ensure_one()
+        problems = []
+        carrier = self.carrier_id
+        # Carriers shipping through their own API give the tracking number
+        # on validation.
+        ships_by_api = (
+            carrier.delivery_type not in ("fixed", "base_on_rule")
+            and carrier.integration_level == "rate_and_ship"
         )
-        open_pickings = self.filtered(lambda p: p.state != "done")
-        result = super().button_validate()
-        open_deliveries.filtered(lambda p: p.state == "done")._notify_shipped()
-        done = open_pickings.filtered(lambda p: p.state == "done")
-        if done:
-            # sudo: the request follows its transfers, whoever validates them.
-            requests = self.env["order.return.request"].sudo()
-            requests.search(
-                [("return_picking_id", "in", done.ids)]
-            )._on_return_received()
-            requests.search(
-                [("exchange_picking_id", "in", done.ids), ("state", "=", "received")]
-            ).write({"state": "done"})
-        return result
+        if not self.carrier_tracking_ref and not ships_by_api:
+            problems.append(
+                self.env._(
+                    "%(picking)s: %(carrier)s needs a tracking number.",
+                    picking=self.name,
+                    carrier=carrier.name,
+                )
+            )
+        if not self.expected_delivery_date:
+            problems.append(
+                self.env._(
+                    "%(picking)s: the expected delivery date is missing.",
+                    picking=self.name,
+                )
+            )
+        return problems
+
+    def _on_validated(self):
+        """The transfers were just validated: the customer hears of shipped
+        deliveries, and return requests follow their transfers."""
+        self.filtered("is_procedure_delivery")._notify_shipped()
+        if not self:
+            return
+        # sudo: the request follows its transfers, whoever validates them.
+        requests = self.env["order.return.request"].sudo()
+        requests.search([("return_picking_id", "in", self.ids)])._on_return_received()
+        requests.search(
+            [("exchange_picking_id", "in", self.ids), ("state", "=", "received")]
+        ).write({"state": "done"})
 
     def _notify_shipped(self):
         """The customer learns the carrier, the tracking link and when to
@@ -167,3 +201,38 @@ class StockPicking(models.Model):
         template = self.env.ref("order_mgmt_procedure.mail_template_delivery_shipped")
         for picking in self:
             picking.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+
+    # === BUSINESS METHODS: RETURN === #
+
+    def _create_customer_return(self, quantities=None, vals=None):
+        """Bring this done delivery's goods back through Odoo's own returns
+        wizard; used by the approval of a return request and by a
+        cancellation after shipment. Returns the new return transfer.
+
+        ``quantities``: product -> quantity to take back, spread over the
+        delivery's moves of that product, at most what each move delivered;
+        by default everything it delivered. ``vals``: written on the return.
+        """
+        self.ensure_one()
+        # sudo: receiving returns is Inventory work that the procedure orders
+        # (a manager's approval or post-shipment cancellation); the delivery
+        # is one of the order's own.
+        wizard = (
+            self.env["stock.return.picking"]
+            .sudo()
+            .with_context(active_id=self.id, active_model="stock.picking")
+            .create({})
+        )
+        remaining = dict(quantities or {})
+        for line in wizard.product_return_moves:
+            quantity = line.move_id.quantity
+            if quantities is not None:
+                quantity = min(remaining.get(line.product_id, 0.0), quantity)
+                remaining[line.product_id] = (
+                    remaining.get(line.product_id, 0.0) - quantity
+                )
+            line.quantity = quantity
+        returned = self.browse(wizard.action_create_returns()["res_id"])
+        if vals:
+            returned.sudo().write(vals)
+        return returned

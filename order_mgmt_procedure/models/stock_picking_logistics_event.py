@@ -9,6 +9,8 @@ class StockPickingLogisticsEvent(models.Model):
     _description = "Logistics Event of a Delivery"
     _order = "date desc, id desc"
 
+    # === FIELDS === #
+
     picking_id = fields.Many2one(
         "stock.picking",
         string="Delivery",
@@ -52,6 +54,12 @@ class StockPickingLogisticsEvent(models.Model):
     customer_notified = fields.Boolean(
         readonly=True, help="The customer was e-mailed about this event."
     )
+    # Technical: the Resolve button follows it; its label is never shown.
+    can_resolve = fields.Boolean(
+        compute="_compute_can_resolve", export_string_translation=False
+    )
+
+    # === COMPUTE METHODS === #
 
     @api.depends("event_type")
     def _compute_is_exception(self):
@@ -63,6 +71,13 @@ class StockPickingLogisticsEvent(models.Model):
         for event in self:
             if not event.state or not event.is_exception:
                 event.state = "open" if event.is_exception else "resolved"
+
+    @api.depends("is_exception", "state")
+    def _compute_can_resolve(self):
+        for event in self:
+            event.can_resolve = event.is_exception and event.state == "open"
+
+    # === CRUD METHODS === #
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -84,21 +99,7 @@ class StockPickingLogisticsEvent(models.Model):
         exceptions._notify_customer()
         return events
 
-    def _get_type_label(self):
-        self.ensure_one()
-        return dict(self._fields["event_type"]._description_selection(self.env))[
-            self.event_type
-        ]
-
-    def _notify_customer(self):
-        template = self.env.ref(
-            "order_mgmt_procedure.mail_template_logistics_exception"
-        )
-        for event in self:
-            event.picking_id.with_context(
-                logistics_event_id=event.id
-            ).message_post_with_source(template, subtype_xmlid="mail.mt_comment")
-        self.customer_notified = True
+    # === ACTION METHODS === #
 
     def action_resolve(self):
         """Close an exception: the handling note is required and the customer
@@ -115,7 +116,7 @@ class StockPickingLogisticsEvent(models.Model):
                     ),
                 )
             )
-        to_resolve = self.filtered(lambda e: e.state == "open")
+        to_resolve = self.filtered("can_resolve")
         to_resolve.write(
             {
                 "state": "resolved",
@@ -125,3 +126,21 @@ class StockPickingLogisticsEvent(models.Model):
         )
         to_resolve._notify_customer()
         return True
+
+    # === BUSINESS METHODS === #
+
+    def _get_type_label(self):
+        self.ensure_one()
+        return dict(self._fields["event_type"]._description_selection(self.env))[
+            self.event_type
+        ]
+
+    def _notify_customer(self):
+        template = self.env.ref(
+            "order_mgmt_procedure.mail_template_logistics_exception"
+        )
+        for event in self:
+            event.picking_id.with_context(
+                logistics_event_id=event.id
+            ).message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        self.customer_notified = True

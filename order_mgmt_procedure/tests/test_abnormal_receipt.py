@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import Form, tagged
@@ -117,3 +119,28 @@ class TestAbnormalReceipt(OrderProcedureCase):
             self.env["order.return.request"].with_user(self.accountant).create(
                 {"order_id": order.id, "reason": "x"}
             )
+
+    def test_integrator_override_of_the_request(self):
+        """A module adding to the request that Report makes."""
+        Wizard = type(self.env["order.abnormal.receipt.wizard"])
+        original = Wizard._prepare_request_vals
+
+        def override(wizard):
+            return {**original(wizard), "condition_accessories": True}
+
+        order = self._create_reviewed_order([(self.product_in_stock, 2)])
+        self._ship(order)
+        wizard = self._wizard(order).create(
+            {
+                "reason": "Wrong colour",
+                "attachment_ids": [
+                    Command.link(self._attachment("a.png", PHOTO, "image/png").id)
+                ],
+            }
+        )
+        with patch.object(Wizard, "_prepare_request_vals", override):
+            wizard.action_report()
+        request = order.return_request_ids
+        self.assertTrue(request.condition_accessories)
+        self.assertEqual(request.line_ids.quantity, 2)
+        self.assertEqual(request.state, "submitted")

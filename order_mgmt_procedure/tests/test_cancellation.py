@@ -1,4 +1,7 @@
+from unittest.mock import patch
+
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Command
 from odoo.tests import Form, tagged
 
 from .common import OrderProcedureCase
@@ -214,3 +217,67 @@ class TestCancellation(OrderProcedureCase):
         ) as form:
             form.reason = "Duplicate order"
             self.assertEqual(form.refund_amount, 1000)
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerReturn(OrderProcedureCase):
+    """``stock.picking._create_customer_return``: the one way the procedure
+    brings delivered goods back, for cancellations and return requests."""
+
+    def _returns(self, order):
+        return order.picking_ids.filtered(lambda p: p.picking_type_code == "incoming")
+
+    def test_quantities_and_values(self):
+        order = self._create_reviewed_order([(self.product_in_stock, 3)])
+        delivery = self._ship(order)
+        back = delivery.with_user(self.manager)._create_customer_return(
+            {self.product_in_stock: 2}, {"origin": "Partial return"}
+        )
+        self.assertEqual(back, self._returns(order))
+        self.assertEqual(back.return_id, delivery)
+        self.assertEqual(back.move_ids.product_uom_qty, 2)
+        self.assertEqual(back.origin, "Partial return")
+        self.assertEqual(back.state, "assigned")
+
+    def test_integrator_override_reaches_both_callers(self):
+        """A module adding a value to every customer return: the cancellation
+        after shipment and the approval of a return request both use it."""
+        Picking = type(self.env["stock.picking"])
+        original = Picking._create_customer_return
+
+        def override(delivery, quantities=None, vals=None):
+            vals = {**(vals or {}), "note": "Inspect before restocking"}
+            return original(delivery, quantities, vals)
+
+        cancelled = self._create_reviewed_order([(self.product_in_stock, 2)])
+        self._ship(cancelled)
+        completed = self._completed_order()
+        request = (
+            self.env["order.return.request"]
+            .with_user(self.receiver)
+            .create(
+                {
+                    "order_id": completed.id,
+                    "request_type": "exchange",
+                    "reason": "Wrong colour",
+                    "line_ids": [
+                        Command.create(
+                            {"product_id": self.product_in_stock.id, "quantity": 1}
+                        )
+                    ],
+                }
+            )
+        )
+        request.action_submit()
+        with patch.object(Picking, "_create_customer_return", override):
+            action = cancelled.with_user(self.manager).action_request_cancel()
+            self.env["order.cancel.wizard"].with_user(self.manager).with_context(
+                **action["context"]
+            ).create({"reason": "Customer moved abroad"}).action_confirm_cancel()
+            request.with_user(self.manager).action_approve()
+
+        from_cancel = self._returns(cancelled)
+        self.assertEqual(from_cancel.move_ids.product_uom_qty, 2, "everything")
+        self.assertIn("Inspect before restocking", from_cancel.note)
+        self.assertEqual(request.return_picking_id.move_ids.product_uom_qty, 1)
+        self.assertIn("Inspect before restocking", request.return_picking_id.note)

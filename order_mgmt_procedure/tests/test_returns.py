@@ -1,4 +1,6 @@
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
@@ -181,8 +183,10 @@ class TestReturnRequests(OrderProcedureCase):
         self.assertEqual(request.activity_ids.user_id, self.manager)
 
 
-@tagged("post_install", "-at_install")
-class TestReturnFlow(OrderProcedureCase):
+class ReturnFlowCase(OrderProcedureCase):
+    """Orders of a product invoiced on order, untaxed, at 200; requests of 2
+    taken back, approved by a procedure manager."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -224,6 +228,9 @@ class TestReturnFlow(OrderProcedureCase):
         picking.move_ids.picked = True
         picking.button_validate()
 
+
+@tagged("post_install", "-at_install")
+class TestReturnFlow(ReturnFlowCase):
     def test_return_refunded_once(self):
         order, request = self._approved("return")
         back = request.return_picking_id
@@ -298,3 +305,145 @@ class TestReturnFlow(OrderProcedureCase):
             self.env["order.return.request"].search(from_delivery["domain"]), request
         )
         self.assertEqual(delivery.return_request_count, 1)
+
+
+@tagged("post_install", "-at_install")
+class TestReturnButtons(OrderProcedureCase):
+    def test_buttons_follow_state_and_role(self):
+        order = self._completed_order()
+        request = (
+            self.env["order.return.request"]
+            .with_user(self.receiver)
+            .create(
+                {
+                    "order_id": order.id,
+                    "request_type": "exchange",
+                    "reason": "Wrong colour",
+                    "line_ids": [
+                        Command.create(
+                            {"product_id": self.product_in_stock.id, "quantity": 1}
+                        )
+                    ],
+                }
+            )
+        )
+        managed = request.with_user(self.manager)
+        self.assertTrue(request.can_submit)
+        self.assertFalse(managed.can_approve, "nothing to decide on a draft")
+        request.action_submit()
+
+        self.assertFalse(request.can_submit)
+        with self.assertRefused(UserError, "was already submitted"):
+            request.action_submit()
+        self.assertFalse(request.can_approve, "receivers do not decide")
+        self.assertFalse(request.can_reject)
+        self.assertTrue(managed.can_approve)
+        self.assertTrue(managed.can_reject)
+        self.assertFalse(managed.can_mark_done)
+        managed.action_approve()
+
+        self.assertFalse(managed.can_approve)
+        with self.assertRefused(UserError, "Only submitted requests can be approved"):
+            managed.action_approve()
+        with self.assertRefused(UserError, "Only submitted requests can be rejected"):
+            managed.action_reject()
+        self.assertFalse(request.can_mark_done)
+        self.assertTrue(managed.can_mark_done)
+        managed.action_done()
+        self.assertEqual(request.state, "done")
+        self.assertFalse(managed.can_mark_done)
+
+
+@tagged("post_install", "-at_install")
+class TestReturnHooks(ReturnFlowCase):
+    """An integrator overrides each ``_prepare_*`` hook of the request: the
+    values it changes reach the records made."""
+
+    @contextmanager
+    def _override(self, method, change, model="order.return.request"):
+        """``method`` overridden as a module would: the values of super(),
+        then ``change(records, vals, *args)``."""
+        model_class = type(self.env[model])
+        original = getattr(model_class, method)
+
+        def override(records, *args):
+            vals = original(records, *args)
+            change(records, vals, *args)
+            return vals
+
+        with patch.object(model_class, method, override):
+            yield
+
+    def test_refund_header(self):
+        def change(request, vals):
+            vals["ref"] = f"RMA {request.name}"
+            vals["narration"] = "Returned in its original box"
+
+        order, request = self._approved("return")
+        with self._override("_prepare_refund_vals", change):
+            self._receive(request.return_picking_id)
+        refund = request.refund_move_id
+        self.assertEqual(refund.ref, f"RMA {request.name}")
+        self.assertIn("Returned in its original box", refund.narration)
+        self.assertEqual(refund.amount_total, 400, "lines as before")
+        self.assertIn(refund, order.refund_move_ids)
+
+    def test_refund_lines(self):
+        def change(request, vals_list):
+            for vals in vals_list:
+                vals["price_unit"] = 150.0
+
+        __, request = self._approved("return")
+        with self._override("_prepare_refund_line_vals", change):
+            self._receive(request.return_picking_id)
+        refund = request.refund_move_id
+        self.assertEqual(refund.invoice_line_ids.price_unit, 150)
+        self.assertEqual(refund.amount_total, 300)
+
+    def test_return_picking(self):
+        def change(request, vals, delivery):
+            vals["quantities"] = dict.fromkeys(vals["quantities"], 1.0)
+            vals["vals"] = {"origin": f"{request.name} from {delivery.name}"}
+
+        with self._override("_prepare_return_picking_vals", change):
+            __, request = self._approved("return")
+        back = request.return_picking_id
+        delivery = request._get_returned_delivery()
+        self.assertEqual(back.move_ids.product_uom_qty, 1)
+        self.assertEqual(back.origin, f"{request.name} from {delivery.name}")
+        self.assertEqual(back.return_id, delivery)
+
+    def test_exchange_order(self):
+        def change(request, vals, lines):
+            vals["client_order_ref"] = request.name
+
+        __, request = self._approved("exchange")
+        other = self._create_storable("Cabinet XL", "T-CABXL", 10)
+        request.sudo().line_ids.replacement_product_id = other
+        with self._override("_prepare_exchange_order_vals", change):
+            self._receive(request.return_picking_id)
+        new_order = request.exchange_order_id
+        self.assertEqual(new_order.client_order_ref, request.name)
+        self.assertEqual(new_order.order_line.product_id, other)
+
+    def test_exchange_picking(self):
+        def change(request, vals, lines):
+            vals["note"] = "Check the replacement before it leaves"
+
+        __, request = self._approved("exchange")
+        with self._override("_prepare_exchange_picking_vals", change):
+            self._receive(request.return_picking_id)
+        replacement = request.exchange_picking_id
+        self.assertIn("Check the replacement before it leaves", replacement.note)
+        self.assertEqual(replacement.move_ids.product_uom_qty, 2)
+
+    def test_overdue_activity(self):
+        def change(requests, vals_list, activity_type):
+            for vals in vals_list:
+                vals["summary"] = "Call the customer back"
+
+        __, request = self._approved("return")
+        request.deadline = fields.Date.context_today(request) - timedelta(days=1)
+        with self._override("_prepare_overdue_activity_vals", change):
+            self.env["order.return.request"]._cron_flag_overdue()
+        self.assertEqual(request.activity_ids.summary, "Call the customer back")

@@ -49,6 +49,23 @@ class TestShipping(OrderProcedureCase):
         self.assertEqual(delivery.state, "done")
         self.assertEqual(order.procedure_stage, "shipped")
 
+    def test_mark_as_packed_follows_the_delivery(self):
+        order = self._create_reviewed_order([(self.product_in_stock, 2)])
+        delivery = self._delivery(order).with_user(self.warehouse_user)
+        self.assertTrue(delivery.can_mark_packed)
+        delivery.action_mark_packed()
+        self.assertFalse(delivery.can_mark_packed, "packed once")
+        self.assertTrue(delivery.is_to_ship, "the Packed ribbon shows")
+        self._validate(delivery)
+        self.assertFalse(delivery.is_to_ship)
+        self.assertFalse(delivery.can_mark_packed)
+        with self.assertRefused(UserError, "Only deliveries still to ship"):
+            delivery.action_mark_packed()
+        receipt = self.env["stock.picking"].create(
+            {"picking_type_id": self.warehouse.in_type_id.id}
+        )
+        self.assertFalse(receipt.can_mark_packed, "not a customer delivery")
+
     def test_packing_check_optional(self):
         self.company.packing_check_required = False
         order = self._create_reviewed_order([(self.product_in_stock, 1)])
@@ -179,6 +196,25 @@ class TestShipping(OrderProcedureCase):
         self.assertFalse(order.logistics_exception)
         told = delivery.message_ids.filtered(lambda m: self.customer in m.partner_ids)
         self.assertIn("Customs cleared; delivery tomorrow.", told[0].body)
+
+    def test_resolve_button_follows_open_exceptions(self):
+        order = self._create_reviewed_order([(self.product_in_stock, 1)])
+        delivery = self._ship(order)
+        Event = self.env["stock.picking.logistics.event"].with_user(self.warehouse_user)
+        in_transit, lost = Event.create(
+            [
+                {"picking_id": delivery.id, "event_type": "in_transit"},
+                {"picking_id": delivery.id, "event_type": "lost"},
+            ]
+        )
+        self.assertFalse(in_transit.can_resolve, "nothing to resolve")
+        self.assertTrue(lost.can_resolve)
+        (in_transit | lost).handling_note = "Sent again"
+        (in_transit | lost).action_resolve()
+        self.assertEqual(lost.state, "resolved")
+        self.assertEqual(lost.resolved_by_id, self.warehouse_user)
+        self.assertFalse(lost.can_resolve)
+        self.assertFalse(in_transit.resolved_by_id, "never was an exception")
 
     def test_who_records_events(self):
         order = self._create_reviewed_order([(self.product_in_stock, 1)])

@@ -8,6 +8,8 @@ class OrderAbnormalReceiptWizard(models.TransientModel):
     _name = "order.abnormal.receipt.wizard"
     _description = "Report an Abnormal Receipt"
 
+    # === FIELDS === #
+
     order_id = fields.Many2one("sale.order", required=True, ondelete="cascade")
     picking_id = fields.Many2one(
         "stock.picking",
@@ -33,12 +35,16 @@ class OrderAbnormalReceiptWizard(models.TransientModel):
         help="At least one photo or video showing the problem.",
     )
 
+    # === COMPUTE METHODS === #
+
     @api.depends("order_id")
     def _compute_picking_id(self):
         for wizard in self:
-            wizard.picking_id = wizard.order_id.picking_ids.filtered(
-                lambda p: p.picking_type_code == "outgoing" and p.state == "done"
-            ).sorted("date_done")[-1:]
+            wizard.picking_id = wizard.order_id._get_done_deliveries().sorted(
+                "date_done"
+            )[-1:]
+
+    # === ACTION METHODS === #
 
     def action_report(self):
         """Record the problem with its evidence as a submitted return or
@@ -54,32 +60,8 @@ class OrderAbnormalReceiptWizard(models.TransientModel):
                 self.env._("Attach at least one photo or video showing the problem.")
             )
         order = self.order_id
-        if order.procedure_stage not in ("shipped", "completed"):
-            raise UserError(
-                self.env._(
-                    "%(order)s has not been delivered: nothing to report yet.",
-                    order=order.display_name,
-                )
-            )
-        moves = self.picking_id.move_ids.filtered(lambda m: m.state == "done")
-        quantities = {}
-        for move in moves:
-            quantities[move.product_id] = (
-                quantities.get(move.product_id, 0.0) + move.quantity
-            )
-        request = self.env["order.return.request"].create(
-            {
-                "order_id": order.id,
-                "picking_id": self.picking_id.id,
-                "request_type": self.request_type,
-                "reason": self.reason.strip(),
-                "from_abnormal_receipt": True,
-                "line_ids": [
-                    fields.Command.create({"product_id": product.id, "quantity": qty})
-                    for product, qty in quantities.items()
-                ],
-            }
-        )
+        order._check_delivered()
+        request = self.env["order.return.request"].create(self._prepare_request_vals())
         # The evidence belongs to the request from now on.
         evidence.sudo().write({"res_model": request._name, "res_id": request.id})
         request.action_submit()
@@ -96,4 +78,27 @@ class OrderAbnormalReceiptWizard(models.TransientModel):
             "res_model": request._name,
             "res_id": request.id,
             "view_mode": "form",
+        }
+
+    # === BUSINESS METHODS === #
+
+    def _prepare_request_vals(self):
+        """The submitted request that Report makes: everything the delivery
+        brought, taken back or exchanged."""
+        self.ensure_one()
+        quantities = {}
+        for move in self.picking_id.move_ids.filtered(lambda m: m.state == "done"):
+            quantities[move.product_id] = (
+                quantities.get(move.product_id, 0.0) + move.quantity
+            )
+        return {
+            "order_id": self.order_id.id,
+            "picking_id": self.picking_id.id,
+            "request_type": self.request_type,
+            "reason": self.reason.strip(),
+            "from_abnormal_receipt": True,
+            "line_ids": [
+                fields.Command.create({"product_id": product.id, "quantity": qty})
+                for product, qty in quantities.items()
+            ],
         }

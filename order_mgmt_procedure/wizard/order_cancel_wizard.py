@@ -8,6 +8,8 @@ class OrderCancelWizard(models.TransientModel):
     _name = "order.cancel.wizard"
     _description = "Cancel an Order with its Refund"
 
+    # === FIELDS === #
+
     order_id = fields.Many2one("sale.order", required=True, ondelete="cascade")
     reason = fields.Text(required=True, help="Why the customer cancels.")
     logistics_stage = fields.Selection(
@@ -31,6 +33,8 @@ class OrderCancelWizard(models.TransientModel):
         compute="_compute_refund", currency_field="currency_id"
     )
     refund_summary = fields.Char(compute="_compute_refund")
+
+    # === COMPUTE METHODS === #
 
     @api.depends("order_id")
     def _compute_refund(self):
@@ -63,6 +67,8 @@ class OrderCancelWizard(models.TransientModel):
                 else False
             )
 
+    # === ACTION METHODS === #
+
     def action_confirm_cancel(self):
         self.ensure_one()
         order = self.order_id
@@ -73,34 +79,9 @@ class OrderCancelWizard(models.TransientModel):
         ):
             # A second confirmation (double click, retry) changes nothing.
             return {"type": "ir.actions.act_window_close"}
-        if self.logistics_stage != "not_shipped" and not self.env.user.has_group(
-            "order_mgmt_procedure.group_procedure_manager"
-        ):
-            raise AccessError(
-                self.env._(
-                    "%(order)s has shipped: only procedure managers may cancel it.",
-                    order=order.display_name,
-                )
-            )
-        if not self.rule_id:
-            raise UserError(
-                self.env._(
-                    "No refund rule for the logistics stage %(stage)s: a procedure "
-                    "manager must define one.",
-                    stage=dict(LOGISTICS_STAGES)[self.logistics_stage],
-                )
-            )
-        rule, amount, summary = self.rule_id, self.refund_amount, self.refund_summary
-        logistics_stage = self.logistics_stage
-        if logistics_stage != "not_shipped":
-            self._create_return_pickings()
-        # The refund is measured before Odoo's cancel, which cancels draft
-        # invoices; the credit note comes after it so that it stays.
-        # sudo: cancelling the order's draft invoices is part of the
-        # cancellation the user may do, accounting rights or not.
-        order.sudo()._action_cancel()
-        order.sudo().cancel_logistics_stage = logistics_stage
-        refund = self._create_credit_note(rule, amount)
+        self._check_cancellable()
+        summary = self.refund_summary
+        refund = self._cancel_order()
         order.message_post(
             body=self.env._(
                 "Cancelled: %(reason)s. %(summary)s",
@@ -118,22 +99,50 @@ class OrderCancelWizard(models.TransientModel):
             }
         return {"type": "ir.actions.act_window_close"}
 
-    def _create_return_pickings(self):
-        """The goods come back: one return per delivery done."""
-        deliveries = self.order_id.picking_ids.filtered(
-            lambda p: p.picking_type_code == "outgoing" and p.state == "done"
-        )
-        for delivery in deliveries:
-            # sudo: returning the goods is Inventory work done for the manager.
-            wizard = (
-                self.env["stock.return.picking"]
-                .sudo()
-                .with_context(active_id=delivery.id, active_model="stock.picking")
-                .create({})
+    # === BUSINESS METHODS === #
+
+    def _check_cancellable(self):
+        """After shipment only procedure managers cancel, and a refund rule
+        must cover the goods' logistics stage."""
+        if self.logistics_stage != "not_shipped" and not self.env.user.has_group(
+            "order_mgmt_procedure.group_procedure_manager"
+        ):
+            raise AccessError(
+                self.env._(
+                    "%(order)s has shipped: only procedure managers may cancel it.",
+                    order=self.order_id.display_name,
+                )
             )
-            for line in wizard.product_return_moves:
-                line.quantity = line.move_id.quantity
-            wizard.action_create_returns()
+        if not self.rule_id:
+            raise UserError(
+                self.env._(
+                    "No refund rule for the logistics stage %(stage)s: a procedure "
+                    "manager must define one.",
+                    stage=dict(LOGISTICS_STAGES)[self.logistics_stage],
+                )
+            )
+
+    def _cancel_order(self):
+        """Shipped goods come back, the order is cancelled with Odoo's own
+        cancel, and the refund drafted; returns the credit note, if any."""
+        order = self.order_id
+        rule, amount = self.rule_id, self.refund_amount
+        logistics_stage = self.logistics_stage
+        if logistics_stage != "not_shipped":
+            self._create_return_pickings()
+        # The refund is measured before Odoo's cancel, which cancels draft
+        # invoices; the credit note comes after it so that it stays.
+        # sudo: cancelling the order's draft invoices is part of the
+        # cancellation the user may do, accounting rights or not.
+        order.sudo()._action_cancel()
+        order.sudo().cancel_logistics_stage = logistics_stage
+        return self._create_credit_note(rule, amount)
+
+    def _create_return_pickings(self):
+        """The goods come back: one return per delivery done, of everything
+        it delivered."""
+        for delivery in self.order_id._get_done_deliveries():
+            delivery._create_customer_return()
 
     def _create_credit_note(self, rule, amount):
         """A draft credit note for the refund, by Odoo's own reversal of the
