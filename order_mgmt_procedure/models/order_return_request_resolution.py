@@ -13,10 +13,7 @@ class OrderReturnRequest(models.Model):
 
     def _get_returned_delivery(self):
         self.ensure_one()
-        return (
-            self.picking_id
-            or self.order_id._get_done_deliveries().sorted("date_done")[-1:]
-        )
+        return self.picking_id or self.order_id._get_last_done_delivery()
 
     def _prepare_return_picking_vals(self, delivery):
         """Approve's customer return of ``delivery``: the keyword arguments of
@@ -100,9 +97,7 @@ class OrderReturnRequest(models.Model):
         # sudo: the credit note is drafted for the accountants, who post it;
         # whoever receives the goods may not read or write invoices.
         request = self.sudo()
-        if request.refund_move_id or not request.order_id.invoice_ids.filtered(
-            lambda m: m.state == "posted" and m.move_type == "out_invoice"
-        ):
+        if request.refund_move_id or not request.order_id._get_posted_invoices():
             return
         self.refund_move_id = (
             self.env["account.move"].sudo().create(request._prepare_refund_vals())

@@ -165,6 +165,16 @@ class SaleOrder(models.Model):
             lambda p: p.picking_type_code == "outgoing" and p.state == "done"
         )
 
+    def _get_last_done_delivery(self):
+        """The order's latest delivery done: what a return sends back."""
+        return self._get_done_deliveries().sorted("date_done")[-1:]
+
+    def _get_posted_invoices(self):
+        """The orders' posted customer invoices: what a refund may reverse."""
+        return self.invoice_ids.filtered(
+            lambda m: m.state == "posted" and m.move_type == "out_invoice"
+        )
+
     def _is_delivered(self):
         """Whether the goods have left for the customer (shipped or signed)."""
         self.ensure_one()

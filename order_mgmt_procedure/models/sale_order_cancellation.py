@@ -26,7 +26,9 @@ class SaleOrder(models.Model):
         help="Where the goods were when the order was cancelled; it chose the "
         "refund rule.",
     )
-    can_request_cancel = fields.Boolean(compute="_compute_can_request_cancel")
+    can_request_cancel = fields.Boolean(
+        compute="_compute_can_request_cancel", export_string_translation=False
+    )
 
     # === COMPUTE METHODS === #
 
@@ -74,13 +76,10 @@ class SaleOrder(models.Model):
         """What the customer paid or was invoiced: posted invoices less the
         posted credit notes."""
         self.ensure_one()
-        moves = self.invoice_ids.filtered(lambda m: m.state == "posted")
-        invoiced = sum(
-            moves.filtered(lambda m: m.move_type == "out_invoice").mapped(
-                "amount_total"
-            )
-        )
+        invoiced = sum(self._get_posted_invoices().mapped("amount_total"))
         refunded = sum(
-            moves.filtered(lambda m: m.move_type == "out_refund").mapped("amount_total")
+            self.invoice_ids.filtered(
+                lambda m: m.state == "posted" and m.move_type == "out_refund"
+            ).mapped("amount_total")
         )
         return max(invoiced - refunded, 0.0)

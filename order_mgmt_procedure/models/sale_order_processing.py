@@ -38,7 +38,9 @@ class SaleOrder(models.Model):
         groups="purchase.group_purchase_user,stock.group_stock_user",
         help="Requests for quotation replenishing the products this order lacks.",
     )
-    can_check_stock = fields.Boolean(compute="_compute_can_check_stock")
+    can_check_stock = fields.Boolean(
+        compute="_compute_can_check_stock", export_string_translation=False
+    )
 
     # === COMPUTE METHODS === #
 

@@ -14,7 +14,9 @@ class SaleOrder(models.Model):
         "order.return.request", "order_id", string="Returns and Exchanges"
     )
     return_request_count = fields.Integer(compute="_compute_return_request_count")
-    can_request_return = fields.Boolean(compute="_compute_can_request_return")
+    can_request_return = fields.Boolean(
+        compute="_compute_can_request_return", export_string_translation=False
+    )
 
     # === COMPUTE METHODS === #
 

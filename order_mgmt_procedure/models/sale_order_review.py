@@ -46,7 +46,9 @@ class SaleOrder(models.Model):
     review_required = fields.Boolean(related="company_id.order_review_required")
     can_submit_review = fields.Boolean(compute="_compute_review_buttons")
     can_review = fields.Boolean(compute="_compute_review_buttons")
-    can_refresh_review = fields.Boolean(compute="_compute_review_buttons")
+    can_refresh_review = fields.Boolean(
+        compute="_compute_review_buttons", export_string_translation=False
+    )
 
     # === COMPUTE METHODS === #
 

@@ -40,9 +40,7 @@ class OrderAbnormalReceiptWizard(models.TransientModel):
     @api.depends("order_id")
     def _compute_picking_id(self):
         for wizard in self:
-            wizard.picking_id = wizard.order_id._get_done_deliveries().sorted(
-                "date_done"
-            )[-1:]
+            wizard.picking_id = wizard.order_id._get_last_done_delivery()
 
     # === ACTION METHODS === #
 

@@ -150,9 +150,7 @@ class OrderCancelWizard(models.TransientModel):
         # sudo: drafting the credit note is the procedure's part of the finance
         # rules; salespeople may not write accounting entries, accountants post
         # and reconcile it.
-        invoices = self.order_id.sudo().invoice_ids.filtered(
-            lambda m: m.state == "posted" and m.move_type == "out_invoice"
-        )
+        invoices = self.order_id.sudo()._get_posted_invoices()
         if not invoices or amount <= 0:
             return self.env["account.move"]
         invoice = invoices.sorted(lambda m: (m.invoice_date or m.date, m.id))[-1]
