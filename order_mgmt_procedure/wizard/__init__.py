@@ -3,3 +3,7 @@ from . import order_cancel_wizard
 from . import order_review_return_wizard
 from . import stock_put_in_pack
 from . import sale_order_batch_import
+from . import sale_order_batch_import_reading
+from . import sale_order_batch_import_validation
+from . import sale_order_batch_import_delivery
+from . import sale_order_batch_import_creation

@@ -2,7 +2,8 @@
 
 Knows nothing of Odoo: problems with the file itself are raised as
 ``BatchFileError`` with a code and parameters, which the import wizard turns
-into a message in the user's language.
+into a message in the user's language. The kinds of cell it marks (formula,
+spreadsheet error, percentage) are defined in ``batch_import_cells``.
 """
 
 import codecs
@@ -14,6 +15,8 @@ from xml.etree.ElementTree import ParseError
 
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
+
+from .batch_import_cells import CellError, Formula, Percentage
 
 try:
     import xlrd
@@ -50,18 +53,6 @@ class BatchFileError(Exception):
         super().__init__(code)
         self.code = code
         self.params = params
-
-
-class Formula(str):
-    """A cell holding a formula rather than a value (its text)."""
-
-
-class CellError(str):
-    """A cell holding a spreadsheet error such as #N/A (its code)."""
-
-
-class Percentage(float):
-    """A number formatted as a percentage in the workbook: 0.1 shows as 10%."""
 
 
 def file_kind(data, filename):
