@@ -118,7 +118,21 @@ def test_numbers(cells, value, number):
 
 
 @pytest.mark.parametrize(
-    "value", [True, False, "abc", "1.234,5", "1,2,3", "nan", float("nan"), "12 kg"]
+    "value",
+    [
+        True,
+        False,
+        "abc",
+        "1.234,5",
+        "1,2,3",
+        "nan",
+        float("nan"),
+        "12 kg",
+        "inf",
+        "-inf",
+        "1e999",
+        float("inf"),
+    ],
 )
 def test_not_numbers(cells, value):
     assert cells.to_number(value) is None

@@ -7,6 +7,7 @@ language.
 """
 
 import datetime
+import math
 import re
 import unicodedata
 from collections import namedtuple
@@ -219,9 +220,8 @@ def to_number(value):
             number = float(text)
         except ValueError:
             return None
-    if number != number:  # NaN
-        return None
-    return number
+    # "nan", "inf" and overflowing cells are no quantity or price.
+    return number if math.isfinite(number) else None
 
 
 def parse_quantity(value):
