@@ -1,4 +1,5 @@
 from . import order_procedure_rule_mixin
+from . import order_procedure_facts_mixin
 from . import account_move
 from . import delivery_carrier
 from . import order_cancel_refund_rule

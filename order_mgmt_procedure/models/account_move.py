@@ -1,8 +1,11 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "order.procedure.facts.mixin"]
+
+    # === FIELDS === #
 
     procedure_refund_order_id = fields.Many2one(
         "sale.order",
@@ -15,3 +18,14 @@ class AccountMove(models.Model):
     procedure_refund_rule_id = fields.Many2one(
         "order.cancel.refund.rule", string="Refund Rule", copy=False, readonly=True
     )
+
+    # === CRUD METHODS === #
+
+    @api.model
+    def _get_procedure_fact_fields(self):
+        steps = self.env._("the procedure's cancellations and returns")
+        return {
+            **super()._get_procedure_fact_fields(),
+            "procedure_refund_order_id": steps,
+            "procedure_refund_rule_id": steps,
+        }

@@ -23,7 +23,7 @@ IN_PROGRESS_STATES = ("approved", "received")
 class OrderReturnRequest(models.Model):
     _name = "order.return.request"
     _description = "Return or Exchange Request"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "order.procedure.facts.mixin"]
     _order = "id desc"
 
     # The overdue filter and scheduled action: open requests by deadline.
@@ -70,11 +70,14 @@ class OrderReturnRequest(models.Model):
         REQUEST_STATES,
         default="draft",
         required=True,
+        readonly=True,
+        copy=False,
         tracking=True,
         index=True,
     )
     from_abnormal_receipt = fields.Boolean(
         readonly=True,
+        copy=False,
         help="Reported as damaged or wrong on receipt: the goods' condition is "
         "the reason, not a condition of the return.",
     )
@@ -87,8 +90,10 @@ class OrderReturnRequest(models.Model):
         help="Why a procedure manager accepts the request after the after-sales "
         "window.",
     )
-    approved_by_id = fields.Many2one("res.users", readonly=True, tracking=True)
-    approved_date = fields.Datetime(readonly=True)
+    approved_by_id = fields.Many2one(
+        "res.users", readonly=True, copy=False, tracking=True
+    )
+    approved_date = fields.Datetime(readonly=True, copy=False)
     done_date = fields.Datetime(
         string="Done On",
         readonly=True,
@@ -97,6 +102,7 @@ class OrderReturnRequest(models.Model):
     )
     deadline = fields.Date(
         readonly=True,
+        copy=False,
         tracking=True,
         help="Working days on the company's calendar from approval: the return "
         "processed, or the exchange goods delivered, by this day.",
@@ -199,6 +205,28 @@ class OrderReturnRequest(models.Model):
                 )
         return super().create(vals_list)
 
+    @api.model
+    def _get_procedure_fact_fields(self):
+        decision = self.env._("Submit, Approve, Reject and Mark as Done")
+        goods = self.env._("the return transfer and its validation")
+        return {
+            **super()._get_procedure_fact_fields(),
+            **dict.fromkeys(
+                ("state", "approved_by_id", "approved_date", "deadline", "done_date"),
+                decision,
+            ),
+            **dict.fromkeys(
+                (
+                    "return_picking_id",
+                    "exchange_picking_id",
+                    "exchange_order_id",
+                    "refund_move_id",
+                ),
+                goods,
+            ),
+            "from_abnormal_receipt": self.env._("Report Abnormal Receipt"),
+        }
+
     def write(self, vals):
         if (
             vals.get("window_override_reason")
@@ -219,16 +247,18 @@ class OrderReturnRequest(models.Model):
 
     def action_submit(self):
         """The request goes to the procedure managers."""
+        self._lock_procedure_step()
         for request in self:
             request._check_submittable()
         self.line_ids._check_quantities()
-        self.state = "submitted"
+        self._write_procedure_facts({"state": "submitted"})
         return True
 
     def action_approve(self):
         """Managers approve: the SLA starts, in working days, and the goods
         are called back (``_prepare_return_picking_vals``)."""
         self._check_manager()
+        self._lock_procedure_step()
         not_submitted = self.filtered(lambda r: not r.can_approve)
         if not_submitted:
             raise UserError(
@@ -239,7 +269,7 @@ class OrderReturnRequest(models.Model):
             )
         now = fields.Datetime.now()
         for request in self:
-            request.write(
+            request._write_procedure_facts(
                 {
                     "state": "approved",
                     "approved_by_id": self.env.uid,
@@ -252,14 +282,16 @@ class OrderReturnRequest(models.Model):
 
     def action_reject(self):
         self._check_manager()
+        self._lock_procedure_step()
         if self.filtered(lambda r: not r.can_reject):
             raise UserError(self.env._("Only submitted requests can be rejected."))
-        self.state = "rejected"
+        self._write_procedure_facts({"state": "rejected"})
         return True
 
     def action_done(self):
         self._check_manager()
-        self.filtered("can_mark_done").state = "done"
+        self._lock_procedure_step()
+        self.filtered("can_mark_done")._write_procedure_facts({"state": "done"})
         return True
 
     @api.model

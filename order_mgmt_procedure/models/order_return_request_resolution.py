@@ -33,9 +33,10 @@ class OrderReturnRequest(models.Model):
         delivery = self._get_returned_delivery()
         if not delivery:
             return
-        self.return_picking_id = delivery._create_customer_return(
+        picking = delivery._create_customer_return(
             **self._prepare_return_picking_vals(delivery)
         )
+        self._write_procedure_facts({"return_picking_id": picking.id})
 
     def _on_return_received(self):
         """The returned goods arrived: refund a return, ship an exchange."""

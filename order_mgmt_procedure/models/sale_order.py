@@ -23,7 +23,8 @@ QUOTATION_STAGE_BY_REVIEW_STATE = {
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "order.procedure.facts.mixin"]
 
     # === FIELDS === #
 
@@ -73,8 +74,8 @@ class SaleOrder(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        # Each step refuses what it does not allow before anything is written.
-        self._check_review_state_write(vals)
+        # Each step refuses what it does not allow before anything is written;
+        # the procedure's facts are guarded by order.procedure.facts.mixin.
         self._check_received_date_write(vals)
         with self._syncing_delivery_priority():
             result = super().write(vals)

@@ -2,7 +2,7 @@
 the Cancel wizard."""
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from .order_cancel_refund_rule import LOGISTICS_STAGES
 
@@ -41,6 +41,15 @@ class SaleOrder(models.Model):
                 is_staff and order.state == "sale" and not order.locked
             )
 
+    # === CRUD METHODS === #
+
+    @api.model
+    def _get_procedure_fact_fields(self):
+        return {
+            **super()._get_procedure_fact_fields(),
+            "cancel_logistics_stage": self.env._("the Cancel Order wizard"),
+        }
+
     # === ACTION METHODS === #
 
     def action_request_cancel(self):
@@ -56,6 +65,23 @@ class SaleOrder(models.Model):
         return self._open_order_wizard(
             "order.cancel.wizard", self.env._("Cancel Order")
         )
+
+    def action_cancel(self):
+        # Odoo's own Cancel would skip the refund rules: confirmed orders under
+        # the procedure are cancelled through its Cancel wizard.
+        confirmed = self.filtered(
+            lambda o: o.state == "sale" and o.company_id.order_review_required
+        )
+        if confirmed and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "%(orders)s is confirmed: cancel it with Cancel on the order, "
+                    "which applies the refund rules (after shipment, procedure "
+                    "managers only).",
+                    orders=", ".join(confirmed.mapped("display_name")),
+                )
+            )
+        return super().action_cancel()
 
     # === BUSINESS METHODS === #
 

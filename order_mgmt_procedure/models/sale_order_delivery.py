@@ -128,6 +128,18 @@ class SaleOrder(models.Model):
             order.rating_score = rating.rating
             order.rating_comment = rating.feedback
 
+    # === CRUD METHODS === #
+
+    @api.model
+    def _get_procedure_fact_fields(self):
+        return {
+            **super()._get_procedure_fact_fields(),
+            "completed_date": self.env._("Customer Signed Off"),
+            "after_sales_closed": self.env._(
+                "the scheduled action closing the after-sales windows"
+            ),
+        }
+
     # === ACTION METHODS === #
 
     def action_sign_off(self):
@@ -170,9 +182,10 @@ class SaleOrder(models.Model):
 
     def _sign_off(self, signer):
         """Record the receipt of the goods; callers check who may sign."""
+        self._lock_procedure_step()
         self._check_shipped()
         # sudo: a customer signing off on the portal may not write orders.
-        self.sudo().write({"completed_date": fields.Datetime.now()})
+        self.sudo()._write_procedure_facts({"completed_date": fields.Datetime.now()})
         self.sudo().message_post(
             body=self.env._(
                 "Signed off by %(user)s: the goods were received.",
@@ -200,7 +213,7 @@ class SaleOrder(models.Model):
             )
             if not orders:
                 return closed
-            orders.write({"after_sales_closed": True})
+            orders._write_procedure_facts({"after_sales_closed": True})
             orders._message_log_batch(
                 bodies={
                     order.id: self.env._(

@@ -60,6 +60,7 @@ class SaleOrder(models.Model):
             if orderpoints
             else self.env["purchase.order.line"]
         )
+        today = fields.Date.context_today(self)
         for order in self:
             rows = []
             purchases = self.env["purchase.order"]
@@ -73,7 +74,9 @@ class SaleOrder(models.Model):
                 )
                 purchases |= lines.order_id
                 expected = min(lines.mapped("date_planned"), default=False) or (
-                    orderpoint.lead_days_date if orderpoint else False
+                    fields.Date.add(today, days=orderpoint.lead_days)
+                    if orderpoint
+                    else False
                 )
                 rows.append((move, missing, expected, lines.order_id))
             order.shortage_count = len(rows)

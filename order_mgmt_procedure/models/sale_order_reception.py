@@ -33,6 +33,13 @@ PRIORITY_DEPENDENCIES = (
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
+    # One order per customer and external reference among the imported orders
+    # not cancelled, decided by the database when two imports run at once.
+    _import_reference_unique = models.UniqueIndex(
+        "(company_id, import_reference_key) WHERE state != 'cancel'",
+        "This order of the file was imported by someone else at the same moment.",
+    )
+
     # === FIELDS === #
 
     order_channel = fields.Selection(
@@ -87,6 +94,13 @@ class SaleOrder(models.Model):
         help="Set when a reviewer overrode the computed priority.",
     )
     can_override_priority = fields.Boolean(compute="_compute_can_override_priority")
+    import_reference_key = fields.Char(
+        compute="_compute_import_reference_key",
+        store=True,
+        copy=False,
+        export_string_translation=False,
+        help="Customer and external reference of an imported order.",
+    )
 
     # === DEFAULT METHODS === #
 
@@ -132,7 +146,19 @@ class SaleOrder(models.Model):
                         order=order.display_name,
                     )
                 )
-            order.priority_manual = manual
+            order._write_procedure_facts({"priority_manual": manual})
+
+    @api.depends(
+        "order_channel", "client_order_ref", "partner_id.commercial_partner_id"
+    )
+    def _compute_import_reference_key(self):
+        for order in self:
+            order.import_reference_key = (
+                order.order_channel == "import"
+                and order.client_order_ref
+                and f"{order.partner_id.commercial_partner_id.id}/"
+                f"{order.client_order_ref}"
+            ) or False
 
     @api.depends_context("uid")
     def _compute_can_override_priority(self):
@@ -156,6 +182,13 @@ class SaleOrder(models.Model):
                 )
 
     # === CRUD METHODS === #
+
+    @api.model
+    def _get_procedure_fact_fields(self):
+        return {
+            **super()._get_procedure_fact_fields(),
+            "priority_manual": self.env._("a reviewer's change of the priority"),
+        }
 
     @api.model
     def _complete_reception_vals(self, vals):

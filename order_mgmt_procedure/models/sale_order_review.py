@@ -24,6 +24,7 @@ class SaleOrder(models.Model):
         string="Review Status",
         default="draft",
         required=True,
+        readonly=True,
         copy=False,
         tracking=True,
         index=True,
@@ -79,19 +80,16 @@ class SaleOrder(models.Model):
 
     # === CRUD METHODS === #
 
-    def _check_review_state_write(self, vals):
-        """The review status is the procedure's to set (called by write)."""
-        if (
-            "review_state" in vals
-            and not self.env.su
-            and not self.env.context.get("order_review_transition")
-        ):
-            raise AccessError(
-                self.env._(
-                    "The review status changes only through Submit for Review, "
-                    "Approve and Return for Revision."
-                )
-            )
+    @api.model
+    def _get_procedure_fact_fields(self):
+        steps = self.env._("Submit for Review, Approve and Return for Revision")
+        return {
+            **super()._get_procedure_fact_fields(),
+            "review_state": steps,
+            "review_user_id": steps,
+            "review_date": steps,
+            "review_return_reason": steps,
+        }
 
     @api.model
     def _get_review_trigger_fields(self):
@@ -115,6 +113,7 @@ class SaleOrder(models.Model):
             raise AccessError(
                 self.env._("Only order receivers may submit orders for review.")
             )
+        self._lock_procedure_step()
         not_submittable = self.filtered(
             lambda o: (
                 o.state not in ("draft", "sent")
@@ -163,6 +162,7 @@ class SaleOrder(models.Model):
         confirmed the way Odoo confirms orders."""
         if not self.env.user.has_group("order_mgmt_procedure.group_order_reviewer"):
             raise AccessError(self.env._("Only order reviewers may approve orders."))
+        self._lock_procedure_step()
         not_in_review = self.filtered(lambda o: o.review_state != "to_review")
         if not_in_review:
             raise UserError(
@@ -226,6 +226,31 @@ class SaleOrder(models.Model):
         confirmable = self - to_review
         return super(SaleOrder, confirmable).action_confirm() if confirmable else True
 
+    def action_draft(self):
+        cancelled = self.filtered(lambda o: o.state == "cancel")
+        result = super().action_draft()
+        # A cancelled order set back to quotation is reviewed again.
+        cancelled.filtered(
+            lambda o: o.state == "draft" and o.review_state != "draft"
+        )._reset_review()
+        return result
+
+    def action_unlock(self):
+        # Unlocking lets a confirmed order change after its review: reviewers'
+        # decision where the review is required.
+        if (
+            not self.env.su
+            and any(order.review_required for order in self)
+            and not self.env.user.has_group("order_mgmt_procedure.group_order_reviewer")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only order reviewers may unlock a confirmed order: its changes "
+                    "are not reviewed again."
+                )
+            )
+        return super().action_unlock()
+
     # === BUSINESS METHODS: confirmation === #
 
     def _needs_review_before_confirmation(self):
@@ -270,7 +295,20 @@ class SaleOrder(models.Model):
     # === BUSINESS METHODS: review === #
 
     def _set_review_state(self, vals):
-        self.with_context(order_review_transition=True).write(vals)
+        self._write_procedure_facts(vals)
+
+    def _reset_review(self):
+        """Back to not submitted, without approval or checklist."""
+        self._set_review_state(
+            {
+                "review_state": "draft",
+                "review_user_id": False,
+                "review_date": False,
+                "review_return_reason": False,
+            }
+        )
+        # sudo: the checklist is the procedure's record, see _build_review_checklist.
+        self.sudo().review_line_ids.unlink()
 
     def _put_in_review(self, note=None):
         """Hand the orders to the reviewers: in review, a fresh checklist, the

@@ -6,6 +6,7 @@ from .order_review_rule import AUTOMATIC_CHECK_TYPES
 
 class SaleOrderReviewLine(models.Model):
     _name = "sale.order.review.line"
+    _inherit = ["order.procedure.facts.mixin"]
     _description = "Order Review Checklist Item"
     _order = "order_id, sequence, id"
 
@@ -18,16 +19,18 @@ class SaleOrderReviewLine(models.Model):
     phase = fields.Selection(related="rule_id.phase")
     check_type = fields.Selection(related="rule_id.check_type")
     blocking = fields.Boolean(
+        readonly=True,
         help="Copied from the rule when the checklist was made: a failing "
-        "blocking item stops the approval."
+        "blocking item stops the approval.",
     )
     description = fields.Text(related="rule_id.description")
     result = fields.Selection(
         [("pending", "To Check"), ("pass", "Passed"), ("fail", "Failed")],
         required=True,
+        readonly=True,
         default="pending",
     )
-    message = fields.Text(help="What the check found.")
+    message = fields.Text(readonly=True, help="What the check found.")
     checked_by_id = fields.Many2one("res.users", readonly=True)
     checked_date = fields.Datetime(string="Checked On", readonly=True)
     can_mark_pass = fields.Boolean(compute="_compute_can_mark_pass")
@@ -45,6 +48,17 @@ class SaleOrderReviewLine(models.Model):
                 and line.result != "pass"
                 and line.order_id.review_state == "to_review"
             )
+
+    @api.model
+    def _get_procedure_fact_fields(self):
+        steps = self.env._("the automatic checks and Mark as Checked")
+        return {
+            **super()._get_procedure_fact_fields(),
+            **dict.fromkeys(
+                ("order_id", "rule_id", "blocking", "result", "message"), steps
+            ),
+            **dict.fromkeys(("checked_by_id", "checked_date"), steps),
+        }
 
     def _evaluate(self):
         """Run the automatic checks; manual items wait for a reviewer."""
@@ -83,7 +97,7 @@ class SaleOrderReviewLine(models.Model):
                         order=line.order_id.display_name,
                     )
                 )
-        self.write(
+        self._write_procedure_facts(
             {
                 "result": "pass",
                 "checked_by_id": self.env.uid,

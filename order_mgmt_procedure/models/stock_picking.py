@@ -1,11 +1,12 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 class StockPicking(models.Model):
-    _inherit = "stock.picking"
+    _name = "stock.picking"
+    _inherit = ["stock.picking", "order.procedure.facts.mixin"]
 
     # === FIELDS === #
 
@@ -87,6 +88,19 @@ class StockPicking(models.Model):
                 and not picking.packing_checked
             )
 
+    # === CRUD METHODS === #
+
+    @api.model
+    def _get_procedure_fact_fields(self):
+        steps = self.env._("Mark as Packed")
+        return {
+            **super()._get_procedure_fact_fields(),
+            **dict.fromkeys(
+                ("packing_checked", "packing_checked_by_id", "packing_checked_date"),
+                steps,
+            ),
+        }
+
     # === ACTION METHODS === #
 
     def action_view_return_requests(self):
@@ -97,6 +111,13 @@ class StockPicking(models.Model):
 
     def action_mark_packed(self):
         """The packer confirms the packed contents match the order."""
+        if not self.env.user.has_group("stock.group_stock_user"):
+            raise AccessError(
+                self.env._(
+                    "Only warehouse staff (Inventory users) may mark deliveries "
+                    "as packed."
+                )
+            )
         not_open = self.filtered(lambda p: not p.is_to_ship)
         if not_open:
             raise UserError(
@@ -106,7 +127,7 @@ class StockPicking(models.Model):
                     pickings=", ".join(not_open.mapped("name")),
                 )
             )
-        self.write(
+        self._write_procedure_facts(
             {
                 "packing_checked": True,
                 "packing_checked_by_id": self.env.uid,

@@ -3,11 +3,12 @@ import csv
 import datetime
 import io
 import zipfile
+from unittest.mock import patch
 
 import openpyxl
 import xlwt
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, ConcurrencyError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import OrderProcedureCase
@@ -107,6 +108,9 @@ class BatchImportCase(OrderProcedureCase):
             }
         )
         cls.customer.ref = "CUST-XY"
+        cls.receiver_2 = new_test_user(
+            cls.env, "omp_receiver_2", "order_mgmt_procedure.group_order_receiver"
+        )
         cls.product_no_stock.barcode = "6901234567892"
         cls.next_date = datetime.date.today() + datetime.timedelta(days=10)
         cls.next_date_text = cls.next_date.isoformat()
@@ -595,6 +599,28 @@ class TestBatchImportBadFiles(BatchImportCase):
             "PO-1001 is already used by order",
         )
         self.assertEqual(text.count("Row "), 2)
+
+    def test_simultaneous_import_is_decided_by_the_database(self):
+        """Two receivers importing the same file at the same moment: both pass
+        the duplicate check before either commits. The database refuses the
+        second file's orders, and Odoo runs that request again, whose
+        duplicate check then reports them (the real race is driven over
+        XML-RPC by scripts/concurrency_test.py)."""
+        content = xlsx_file(self._rows())
+        self.assertEqual(len(self._import(content, "orders.xlsx")), 2)
+        before = self._counts()
+        Import = type(self.env["sale.order.batch.import"])
+        with (
+            patch.object(Import, "_check_existing_orders", lambda *args: None),
+            self.assertRaises(ConcurrencyError),
+        ):
+            self._import(content, "orders.xlsx", user=self.receiver_2)
+        self.assertEqual(self._counts(), before, "nothing may be created")
+        # A cancelled import may be imported again.
+        self.env["sale.order"].search(
+            [("client_order_ref", "in", ["PO-1001", "PO-1002"])]
+        )._action_cancel()
+        self.assertEqual(len(self._import(content, "orders.xlsx")), 2)
 
     def test_delivery_address_problems(self):
         rows = [

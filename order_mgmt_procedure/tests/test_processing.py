@@ -225,3 +225,23 @@ class TestProcessing(OrderProcedureCase):
         line = self._rfq_lines()
         self.assertEqual(line.orderpoint_id.product_min_qty, 2.0)
         self.assertEqual(line.product_qty, 8, "6 missing and 2 of safety stock")
+
+    def test_shortage_without_request_expects_the_lead_time(self):
+        """A product that cannot be bought yet (no vendor): the order shows the
+        shortage, that no request exists, and when the replenishment lead
+        time would bring the goods."""
+        lamp = self._create_storable("Floor lamp", "T-FLOOR", 0)
+        lamp.route_ids = self.buy_route
+        order = self._create_reviewed_order([(lamp, 2)])
+        self.assertEqual(order.procedure_stage, "awaiting_replenishment")
+        self.assertEqual(order.shortage_count, 1)
+        self.assertIn("[T-FLOOR] Floor lamp", order.shortage_html)
+        self.assertIn("No request yet", order.shortage_html)
+        self.assertFalse(order.replenishment_purchase_ids)
+        # The reviewer opens the order: every field of the form reads.
+        order.with_user(self.reviewer).web_read(
+            {
+                name: {}
+                for name in ("shortage_html", "shortage_count", "procedure_stage")
+            }
+        )

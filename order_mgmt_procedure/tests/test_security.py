@@ -1,4 +1,5 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Command
 from odoo.tests import tagged
 
 from .common import OrderProcedureCase
@@ -88,3 +89,187 @@ class TestProcedureSecurity(OrderProcedureCase):
         self.assertNotIn(config.id, visible(self.reviewer))
         self.assertNotIn(root.id, visible(self.warehouse_user))
         self.assertNotIn(root.id, visible(self.accountant))
+
+
+@tagged("post_install", "-at_install")
+class TestProcedureGuards(OrderProcedureCase):
+    """What users may not do through the external API (XML-RPC / JSON-RPC call
+    the same create, write and methods): refused, and nothing changes."""
+
+    def _shipped_order(self):
+        order = self._create_reviewed_order([(self.product_in_stock, 1)])
+        self._ship(order, user=self.warehouse_user)
+        return order
+
+    def test_quotation_created_approved_is_refused(self):
+        Order = self.env["sale.order"].with_user(self.receiver)
+        count = Order.search_count([])
+        values = {
+            "partner_id": self.customer.id,
+            "order_line": [Command.create({"product_id": self.product_in_stock.id})],
+        }
+        with self.assertRefused(AccessError, "Review Status changes only through"):
+            Order.create({**values, "review_state": "approved"})
+        with self.assertRefused(AccessError, "Approved By changes only through"):
+            Order.with_context(default_review_user_id=self.reviewer.id).create(values)
+        self.assertEqual(Order.search_count([]), count, "nothing was created")
+        # An order made by hand starts unreviewed, and Odoo's confirmation
+        # refuses it.
+        order = Order.create(values)
+        self.assertEqual(order.review_state, "draft")
+        with self.assertRefused(UserError, "must be approved in review"):
+            order.action_confirm()
+
+    def test_receiver_cannot_write_the_procedure_facts(self):
+        order = self._shipped_order()
+        mine = order.with_user(self.receiver)
+        for field, value in (
+            ("review_user_id", self.receiver.id),
+            ("review_state", "draft"),
+            ("completed_date", "2026-11-20 10:00:00"),
+            ("after_sales_closed", True),
+            ("priority_manual", "1"),
+            ("cancel_logistics_stage", "delivered"),
+        ):
+            with self.subTest(field=field):
+                with self.assertRefused(AccessError, "changes only through"):
+                    mine.write({field: value})
+        self.assertEqual(order.review_user_id, self.reviewer)
+        self.assertFalse(order.completed_date)
+        self.assertFalse(order.after_sales_closed)
+        self.assertEqual(order.procedure_stage, "shipped")
+        # Their own steps still write those facts.
+        mine.action_sign_off()
+        self.assertEqual(order.procedure_stage, "completed")
+
+    def test_checklist_results_are_the_checks_own(self):
+        order = self._submit(
+            self._create_order([(self.product_no_stock, 3)], user=self.receiver)
+        )
+        stock = order.review_line_ids.filtered(lambda ln: ln.check_type == "stock")
+        manual = order.review_line_ids.filtered(lambda ln: ln.check_type == "manual")
+        for line in stock | manual:
+            with self.assertRefused(AccessError, "changes only through"):
+                line.with_user(self.reviewer).write({"result": "pass"})
+        with self.assertRefused(AccessError, "changes only through"):
+            manual.with_user(self.manager).write({"checked_by_id": self.manager.id})
+        self.assertEqual(stock.result, "fail")
+        self.assertEqual(set(manual.mapped("result")), {"pending"})
+
+    def test_packing_check_is_the_warehouse_staffs(self):
+        order = self._create_reviewed_order([(self.product_in_stock, 1)])
+        delivery = order.picking_ids
+        with self.assertRefused(AccessError, "Only warehouse staff"):
+            delivery.with_user(self.receiver).action_mark_packed()
+        with self.assertRefused(AccessError, "Packing Checked changes only through"):
+            delivery.with_user(self.warehouse_user).write({"packing_checked": True})
+        self.assertFalse(delivery.packing_checked)
+        delivery.with_user(self.warehouse_user).action_mark_packed()
+        self.assertTrue(delivery.packing_checked)
+        self.assertEqual(delivery.packing_checked_by_id, self.warehouse_user)
+
+    def test_return_request_state_is_the_managers_decision(self):
+        order = self._shipped_order()
+        order.with_user(self.receiver).action_sign_off()
+        Request = self.env["order.return.request"].with_user(self.receiver)
+        values = {
+            "order_id": order.id,
+            "reason": "Wrong size",
+            "condition_intact": True,
+            "condition_accessories": True,
+            "line_ids": [
+                Command.create({"product_id": self.product_in_stock.id, "quantity": 1})
+            ],
+        }
+        with self.assertRefused(AccessError, "changes only through"):
+            Request.create({**values, "state": "approved"})
+        request = Request.create(values)
+        request.action_submit()
+        for field, value in (
+            ("state", "approved"),
+            ("approved_by_id", self.receiver.id),
+            ("deadline", "2030-01-01"),
+        ):
+            with self.subTest(field=field):
+                with self.assertRefused(AccessError, "changes only through"):
+                    request.write({field: value})
+        for user in (self.receiver, self.reviewer, self.warehouse_user):
+            with self.subTest(user=user.login):
+                with self.assertRefused(AccessError, "Only procedure managers"):
+                    request.with_user(user).action_approve()
+        self.assertEqual(request.state, "submitted")
+        self.assertFalse(request.return_picking_id)
+        request.with_user(self.manager).action_approve()
+        self.assertEqual(request.state, "approved")
+        # Copying a request starts a new draft, not a second decision.
+        self.assertEqual(request.copy().state, "draft")
+
+    def test_odoo_cancel_of_a_confirmed_order_goes_through_the_refund_rules(self):
+        order = self._shipped_order()
+        for user in (self.receiver, self.manager):
+            with self.subTest(user=user.login):
+                with self.assertRefused(AccessError, "cancel it with Cancel"):
+                    order.with_user(user).action_cancel()
+        self.assertEqual(order.state, "sale")
+        # Quotations are cancelled as in Odoo.
+        quotation = self._create_order([(self.product_in_stock, 1)], user=self.receiver)
+        quotation.with_user(self.receiver).action_cancel()
+        self.assertEqual(quotation.state, "cancel")
+
+    def test_cancelled_order_back_to_quotation_is_reviewed_again(self):
+        order = self._create_reviewed_order([(self.product_in_stock, 1)])
+        order._action_cancel()
+        order.with_user(self.receiver).action_draft()
+        self.assertEqual(order.state, "draft")
+        self.assertEqual(order.review_state, "draft")
+        self.assertFalse(order.review_user_id)
+        self.assertFalse(order.review_line_ids)
+        self.assertEqual(order.procedure_stage, "received")
+        with self.assertRefused(UserError, "must be approved in review"):
+            order.with_user(self.reviewer).action_confirm()
+
+    def test_unlock_is_the_reviewers(self):
+        order = self._create_reviewed_order([(self.product_in_stock, 1)])
+        order.action_lock()
+        with self.assertRefused(AccessError, "Only order reviewers may unlock"):
+            order.with_user(self.receiver).action_unlock()
+        self.assertTrue(order.locked)
+        order.with_user(self.reviewer).action_unlock()
+        self.assertFalse(order.locked)
+
+    def test_odoo_return_wizard_on_an_order_delivery_is_refused(self):
+        order = self._shipped_order()
+        delivery = order.picking_ids
+        wizard = (
+            self.env["stock.return.picking"]
+            .with_user(self.warehouse_user)
+            .with_context(active_id=delivery.id, active_model="stock.picking")
+            .create({})
+        )
+        wizard.product_return_moves.quantity = 1
+        with self.assertRefused(UserError, "come back through a return request"):
+            wizard.action_create_returns()
+        self.assertEqual(order.picking_ids, delivery, "no return was made")
+
+    def test_refund_links_are_the_procedures(self):
+        order = self._create_reviewed_order([(self.product_in_stock, 1)])
+        invoice = order._create_invoices()
+        with self.assertRefused(AccessError, "changes only through"):
+            invoice.with_user(self.accountant).write(
+                {"procedure_refund_order_id": order.id}
+            )
+        self.assertFalse(order.refund_move_ids)
+
+    def test_roles_through_the_methods(self):
+        """Each role may only do what the README's roles table says."""
+        order = self._create_order([(self.product_in_stock, 1)], user=self.receiver)
+        for user in (self.warehouse_user, self.accountant):
+            with self.subTest(user=user.login, step="submit"):
+                with self.assertRaises(AccessError):
+                    order.with_user(user).action_submit_review()
+        self._submit(order)
+        for user in (self.receiver, self.warehouse_user, self.accountant):
+            with self.subTest(user=user.login, step="approve"):
+                with self.assertRaises(AccessError):
+                    order.with_user(user).action_review_approve()
+        self.assertEqual(order.review_state, "to_review")

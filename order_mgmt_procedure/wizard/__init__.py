@@ -2,6 +2,7 @@ from . import order_abnormal_receipt_wizard
 from . import order_cancel_wizard
 from . import order_review_return_wizard
 from . import stock_put_in_pack
+from . import stock_return_picking
 from . import sale_order_batch_import
 from . import sale_order_batch_import_reading
 from . import sale_order_batch_import_validation

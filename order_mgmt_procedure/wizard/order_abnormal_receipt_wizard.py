@@ -59,7 +59,9 @@ class OrderAbnormalReceiptWizard(models.TransientModel):
             )
         order = self.order_id
         order._check_delivered()
-        request = self.env["order.return.request"].create(self._prepare_request_vals())
+        request = self.env["order.return.request"]._create_procedure_facts(
+            [self._prepare_request_vals()]
+        )
         # The evidence belongs to the request from now on.
         evidence.sudo().write({"res_model": request._name, "res_id": request.id})
         request.action_submit()

@@ -74,6 +74,7 @@ class OrderCancelWizard(models.TransientModel):
         order = self.order_id
         if not (self.reason or "").strip():
             raise UserError(self.env._("Give the reason of the cancellation."))
+        order._lock_procedure_step()
         if order.state == "cancel" or (
             order.refund_move_ids.filtered(lambda m: m.state != "cancel")
         ):

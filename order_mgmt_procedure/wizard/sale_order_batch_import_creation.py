@@ -1,8 +1,10 @@
 """Batch import of orders, creation: the checked orders created at once."""
 
 import pytz
+from psycopg2 import errors
 
 from odoo import fields, models
+from odoo.exceptions import ConcurrencyError
 from odoo.fields import Command
 
 
@@ -23,7 +25,19 @@ class SaleOrderBatchImport(models.TransientModel):
             )
             for order in orders
         ]
-        return self.env["sale.order"].create(vals_list)
+        try:
+            with self.env.cr.savepoint():
+                orders = self.env["sale.order"].create(vals_list)
+                orders.flush_recordset(["import_reference_key"])
+        except errors.UniqueViolation as error:
+            if error.diag.constraint_name != "sale_order_import_reference_unique":
+                raise
+            # Someone imported the same orders meanwhile: Odoo runs the request
+            # again, whose duplicate check then reports them row by row.
+            raise ConcurrencyError(
+                "Orders of the file were imported by someone else meanwhile."
+            ) from error
+        return orders
 
     def _prepare_order_vals(self, order, delivery, warehouse, received):
         values = order["values"]
