@@ -53,13 +53,24 @@ def declared_models(source):
             continue
         if any(ast.unparse(base) == "models.AbstractModel" for base in node.bases):
             continue
-        for statement in node.body:
-            if (
-                isinstance(statement, ast.Assign)
-                and any(getattr(t, "id", None) == "_name" for t in statement.targets)
-                and isinstance(statement.value, ast.Constant)
-            ):
-                names.add(statement.value.value)
+        assigned = {
+            target.id: statement.value
+            for statement in node.body
+            if isinstance(statement, ast.Assign)
+            for target in statement.targets
+            if isinstance(target, ast.Name)
+        }
+        name = assigned.get("_name")
+        if not isinstance(name, ast.Constant):
+            continue
+        # `_name` repeated beside `_inherit = [name, mixin]` extends the model.
+        inherited = assigned.get("_inherit")
+        if isinstance(inherited, (ast.List, ast.Tuple)) and any(
+            isinstance(item, ast.Constant) and item.value == name.value
+            for item in inherited.elts
+        ):
+            continue
+        names.add(name.value)
     return names
 
 

@@ -99,7 +99,6 @@ class SaleOrder(models.Model):
         store=True,
         copy=False,
         export_string_translation=False,
-        help="Customer and external reference of an imported order.",
     )
 
     # === DEFAULT METHODS === #

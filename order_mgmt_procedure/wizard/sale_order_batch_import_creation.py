@@ -6,6 +6,7 @@ from psycopg2 import errors
 from odoo import fields, models
 from odoo.exceptions import ConcurrencyError
 from odoo.fields import Command
+from odoo.tools import mute_logger
 
 
 class SaleOrderBatchImport(models.TransientModel):
@@ -26,7 +27,8 @@ class SaleOrderBatchImport(models.TransientModel):
             for order in orders
         ]
         try:
-            with self.env.cr.savepoint():
+            # The lost race is expected: not logged as a bad query.
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                 orders = self.env["sale.order"].create(vals_list)
                 orders.flush_recordset(["import_reference_key"])
         except errors.UniqueViolation as error:
