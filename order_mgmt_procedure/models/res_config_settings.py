@@ -1,5 +1,13 @@
 from odoo import fields, models
 
+# The switches of the procedure; a company whose switches are all off works as
+# plain Odoo.
+PROCEDURE_SWITCHES = (
+    "order_review_required",
+    "packing_check_required",
+    "supplier_qualification_required",
+)
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -39,3 +47,10 @@ class ResConfigSettings(models.TransientModel):
     batch_import_max_size_mb = fields.Integer(
         related="company_id.batch_import_max_size_mb", readonly=False
     )
+
+    def set_values(self):
+        super().set_values()
+        # Companies made later start with the switches as the administrator
+        # last set them (Odoo's defaults), not switched on again.
+        for fname in PROCEDURE_SWITCHES:
+            self.env["ir.default"].set("res.company", fname, self[fname])

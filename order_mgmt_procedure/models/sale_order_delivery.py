@@ -17,8 +17,13 @@ class SaleOrder(models.Model):
 
     # === FIELDS === #
 
+    # Odoo's salespeople without a procedure role open orders too: what they
+    # may not read is left out of their screens.
     logistics_event_ids = fields.One2many(
-        "stock.picking.logistics.event", "sale_id", string="Logistics Events"
+        "stock.picking.logistics.event",
+        "sale_id",
+        string="Logistics Events",
+        groups="order_mgmt_procedure.group_order_receiver,stock.group_stock_user",
     )
     logistics_exception = fields.Boolean(
         compute="_compute_logistics_exception",

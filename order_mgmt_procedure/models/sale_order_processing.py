@@ -133,8 +133,9 @@ class SaleOrder(models.Model):
 
     def _action_confirm(self):
         result = super()._action_confirm()
-        # Right after the confirmation: reserve, or ask for the goods missing.
-        self.action_check_stock()
+        # Right after the confirmation: reserve, or ask for the goods missing;
+        # Odoo's own reservation and replenishment where the procedure is off.
+        self.filtered("review_required").action_check_stock()
         return result
 
     def _is_waiting_for_stock(self):
@@ -295,5 +296,10 @@ class SaleOrder(models.Model):
     def _cron_check_stock(self):
         """Scheduled: orders still short get their reservation and
         replenishment checked again."""
-        orders = self.search([("procedure_stage", "=", "awaiting_replenishment")])
+        orders = self.search(
+            [
+                ("procedure_stage", "=", "awaiting_replenishment"),
+                ("company_id.order_review_required", "=", True),
+            ]
+        )
         orders.action_check_stock()

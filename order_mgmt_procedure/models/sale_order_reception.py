@@ -216,15 +216,25 @@ class SaleOrder(models.Model):
     # === BUSINESS METHODS: priority === #
 
     def _get_priority_rules(self):
-        """The active priority rules that apply to the orders' companies."""
-        return self.env["order.priority.rule"]._search_company_rules(
-            self.company_id or self.env.company
+        """The active priority rules that apply to the orders' companies where
+        the procedure is on (Review Required): elsewhere orders keep Odoo's
+        priority."""
+        companies = (self.company_id or self.env.company).filtered(
+            "order_review_required"
         )
+        if not companies:
+            return self.env["order.priority.rule"]
+        # sudo: the rules are configuration every order's priority follows,
+        # whoever edits the order (Odoo's salespeople without a procedure role
+        # included); only their names are shown.
+        return self.env["order.priority.rule"].sudo()._search_company_rules(companies)
 
     def _get_rule_priority(self, rules):
         """The highest priority among the matching ``rules`` and their names."""
         self.ensure_one()
         company = self.company_id or self.env.company
+        if not company.order_review_required:
+            return "0", []
         amount = self.currency_id._convert(
             self.amount_total,
             company.currency_id,

@@ -11,9 +11,15 @@ class SaleOrder(models.Model):
     # === FIELDS === #
 
     return_request_ids = fields.One2many(
-        "order.return.request", "order_id", string="Returns and Exchanges"
+        "order.return.request",
+        "order_id",
+        string="Returns and Exchanges",
+        groups="order_mgmt_procedure.group_order_receiver,stock.group_stock_user",
     )
-    return_request_count = fields.Integer(compute="_compute_return_request_count")
+    return_request_count = fields.Integer(
+        compute="_compute_return_request_count",
+        groups="order_mgmt_procedure.group_order_receiver,stock.group_stock_user",
+    )
     can_request_return = fields.Boolean(
         compute="_compute_can_request_return", export_string_translation=False
     )

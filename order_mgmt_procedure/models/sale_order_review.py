@@ -30,11 +30,20 @@ class SaleOrder(models.Model):
         index=True,
         help="Where the quotation stands in the order review.",
     )
+    # Odoo's salespeople without a procedure role open orders too: the
+    # checklist is left out of their screens.
     review_line_ids = fields.One2many(
-        "sale.order.review.line", "order_id", string="Review Checklist", copy=False
+        "sale.order.review.line",
+        "order_id",
+        string="Review Checklist",
+        copy=False,
+        groups="order_mgmt_procedure.group_order_receiver",
     )
     review_blocking_count = fields.Integer(
         compute="_compute_review_blocking_count",
+        # Counted for everyone who sees the order's alert; the items stay the
+        # procedure's.
+        compute_sudo=True,
         help="Blocking checklist items not passed yet.",
     )
     review_user_id = fields.Many2one(

@@ -29,11 +29,19 @@ class StockPicking(models.Model):
         help="When the customer should receive the goods; proposed from the "
         "carrier's transit days.",
     )
+    # Odoo's users without a procedure role (salespeople) open deliveries
+    # too: what they may not read is left out of their screens.
     logistics_event_ids = fields.One2many(
-        "stock.picking.logistics.event", "picking_id", string="Logistics Events"
+        "stock.picking.logistics.event",
+        "picking_id",
+        string="Logistics Events",
+        groups="order_mgmt_procedure.group_order_receiver,stock.group_stock_user",
     )
     is_procedure_delivery = fields.Boolean(compute="_compute_is_procedure_delivery")
-    return_request_count = fields.Integer(compute="_compute_return_request_count")
+    return_request_count = fields.Integer(
+        compute="_compute_return_request_count",
+        groups="order_mgmt_procedure.group_order_receiver,stock.group_stock_user",
+    )
     # Technical: the form's button and ribbon follow them; their labels are
     # never shown, so they are not exported for translation.
     is_to_ship = fields.Boolean(
@@ -160,11 +168,12 @@ class StockPicking(models.Model):
     def _get_shipping_problems(self):
         """What stops the procedure's outgoing deliveries from being shipped."""
         problems = []
-        for picking in self.filtered("is_procedure_delivery"):
-            if (
-                picking.company_id.packing_check_required
-                and not picking.packing_checked
-            ):
+        # Packing Check Required switches the shipping checks on: the packing
+        # check, and a carrier's tracking number and expected date.
+        for picking in self.filtered(
+            lambda p: p.is_procedure_delivery and p.company_id.packing_check_required
+        ):
+            if not picking.packing_checked:
                 problems.append(
                     self.env._(
                         "%(picking)s: the packed contents have not been checked "
@@ -206,7 +215,9 @@ class StockPicking(models.Model):
     def _on_validated(self):
         """The transfers were just validated: the customer hears of shipped
         deliveries, and return requests follow their transfers."""
-        self.filtered("is_procedure_delivery")._notify_shipped()
+        self.filtered(
+            lambda p: p.is_procedure_delivery and p.company_id.packing_check_required
+        )._notify_shipped()
         if not self:
             return
         # sudo: the request follows its transfers, whoever validates them.

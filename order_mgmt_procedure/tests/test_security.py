@@ -1,6 +1,6 @@
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
-from odoo.tests import tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import OrderProcedureCase
 
@@ -273,3 +273,40 @@ class TestProcedureGuards(OrderProcedureCase):
                 with self.assertRaises(AccessError):
                     order.with_user(user).action_review_approve()
         self.assertEqual(order.review_state, "to_review")
+
+
+@tagged("post_install", "-at_install")
+class TestUsersWithoutProcedureRole(OrderProcedureCase):
+    """Odoo's own salespeople, Sales Administrators, inventory users and
+    accountants without a procedure role open every screen the addon
+    extends: what they may not read is left out, never refused."""
+
+    def test_odoo_users_open_orders_and_deliveries(self):
+        salesman = new_test_user(
+            self.env, "omp_plain_salesman", "sales_team.group_sale_salesman"
+        )
+        sales_admin = new_test_user(
+            self.env, "omp_plain_sales_admin", "sales_team.group_sale_manager"
+        )
+        order = self._create_order(
+            [(self.product_in_stock, 1)], user=salesman, user_id=salesman.id
+        )
+        self._submit(order.with_user(self.receiver).sudo())
+        with Form(order.with_user(salesman)) as form:
+            self.assertEqual(form.procedure_stage, "in_review")
+            form.client_order_ref = "PO-PLAIN-1"
+        self.assertEqual(order.client_order_ref, "PO-PLAIN-1")
+        with Form(self.env["sale.order"].with_user(sales_admin)) as form:
+            form.partner_id = self.customer
+            with form.order_line.new() as line:
+                line.product_id = self.product_in_stock
+        self.assertEqual(form.record.procedure_stage, "received")
+
+        shipped = self._create_reviewed_order([(self.product_in_stock, 1)])
+        self._ship(shipped)
+        for user in (sales_admin, self.warehouse_user, self.accountant):
+            with self.subTest(user=user.login):
+                Form(shipped.with_user(user))
+                if user.has_group("stock.group_stock_user"):
+                    Form(shipped.picking_ids.with_user(user))
+                shipped.with_user(user).read(["procedure_stage", "priority_reason"])

@@ -48,6 +48,13 @@ class TestProcedureSettings(OrderProcedureCase):
         reopened = self.env["res.config.settings"].create({})
         self.assertEqual(reopened.after_sales_days, 45)
         self.assertFalse(reopened.packing_check_required)
+        # A company made afterwards starts with the procedure switched off too,
+        # as the administrator chose; the others keep theirs.
+        later = self.env["res.company"].create({"name": "Ningbo Branch"})
+        self.assertFalse(later.order_review_required)
+        self.assertFalse(later.packing_check_required)
+        self.assertFalse(later.supplier_qualification_required)
+        self.assertTrue(other.order_review_required)
 
     def test_bad_day_counts_are_refused(self):
         Company = self.env["res.company"]
