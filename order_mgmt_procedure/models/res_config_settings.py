@@ -49,8 +49,9 @@ class ResConfigSettings(models.TransientModel):
     )
 
     def set_values(self):
-        super().set_values()
+        result = super().set_values()
         # Companies made later start with the switches as the administrator
         # last set them (Odoo's defaults), not switched on again.
         for fname in PROCEDURE_SWITCHES:
             self.env["ir.default"].set("res.company", fname, self[fname])
+        return result

@@ -113,11 +113,21 @@ class SaleOrder(models.Model):
 
     # === COMPUTE METHODS === #
 
-    @api.depends(*PRIORITY_DEPENDENCIES)
+    # The lines' priority only where a module gives the lines one (OCA
+    # sale_order_priority).
+    @api.depends(
+        lambda self: (
+            PRIORITY_DEPENDENCIES
+            + (("order_line.priority",) if self._has_line_priority() else ())
+        )
+    )
     def _compute_priority(self):
         rules = self._get_priority_rules()
         for order in self:
-            order.priority = order.priority_manual or order._get_rule_priority(rules)[0]
+            order.priority = max(
+                order.priority_manual or order._get_rule_priority(rules)[0],
+                order._get_line_priority(),
+            )
 
     # Not computed with the priority: a reviewer writing the priority must
     # still see the reason follow.
@@ -133,9 +143,27 @@ class SaleOrder(models.Model):
 
     def _inverse_priority(self):
         rules = self._get_priority_rules()
+        lines_have_priority = self._has_line_priority()
+        changed = self.browse()
         for order in self:
             rule_priority, __ = order._get_rule_priority(rules)
-            manual = order.priority if order.priority != rule_priority else False
+            # Saving the computed priority (a form) changes nothing.
+            if order.priority == max(rule_priority, order._get_line_priority()):
+                manual = False
+            else:
+                changed |= order
+                # Where the lines have a priority they carry the change, unless
+                # the procedure is on (then it is a reviewer's override, as
+                # without them).
+                procedure_on = (
+                    order.company_id or self.env.company
+                ).order_review_required
+                manual = (
+                    order.priority
+                    if order.priority != rule_priority
+                    and (procedure_on or not lines_have_priority)
+                    else False
+                )
             if manual == order.priority_manual:
                 continue
             if not order.can_override_priority:
@@ -146,6 +174,11 @@ class SaleOrder(models.Model):
                     )
                 )
             order._write_procedure_facts({"priority_manual": manual})
+        # sale_order_priority's inverse: the lines take the order's priority.
+        parent = super(SaleOrder, changed)
+        if lines_have_priority and changed and hasattr(parent, "_inverse_priority"):
+            return parent._inverse_priority()
+        return None
 
     @api.depends(
         "order_channel", "client_order_ref", "partner_id.commercial_partner_id"
@@ -214,6 +247,20 @@ class SaleOrder(models.Model):
             )
 
     # === BUSINESS METHODS: priority === #
+
+    @api.model
+    def _has_line_priority(self):
+        """Whether order lines have a priority of their own (OCA
+        sale_order_priority): the order's is then the highest of the lines' and
+        its own, and setting it sets the lines'."""
+        return "priority" in self.env["sale.order.line"]._fields
+
+    def _get_line_priority(self):
+        """The highest priority of the order's lines ('0' where lines have none)."""
+        self.ensure_one()
+        if not self._has_line_priority():
+            return "0"
+        return max(filter(None, self.order_line.mapped("priority")), default="0")
 
     def _get_priority_rules(self):
         """The active priority rules that apply to the orders' companies where
