@@ -4,6 +4,7 @@ type, stock check after confirmation, shortages and urgent-first replenishment."
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import format_date
 
 
@@ -103,8 +104,22 @@ class SaleOrder(models.Model):
         }
 
     def action_check_stock(self):
+        """Check Stock: order staff and warehouse staff check again."""
+        user = self.env.user
+        if not (
+            self.env.su
+            or user.has_group("order_mgmt_procedure.group_order_receiver")
+            or user.has_group("stock.group_stock_user")
+        ):
+            raise AccessError(
+                self.env._("Only order or warehouse staff may check the stock.")
+            )
+        return self._check_stock()
+
+    def _check_stock(self):
         """Reserve what the warehouse has, urgent orders first, and ask
-        purchasing for the rest through Odoo's replenishment."""
+        purchasing for the rest through Odoo's replenishment (after the
+        confirmation, whoever confirms, and by the scheduled action)."""
         orders = self.filtered(lambda o: o.state == "sale")
         # sudo: reserving and replenishing are Inventory and Purchase work done
         # on behalf of the order, whoever asks for the check.
@@ -135,7 +150,7 @@ class SaleOrder(models.Model):
         result = super()._action_confirm()
         # Right after the confirmation: reserve, or ask for the goods missing;
         # Odoo's own reservation and replenishment where the procedure is off.
-        self.filtered("review_required").action_check_stock()
+        self.filtered("review_required")._check_stock()
         return result
 
     def _is_waiting_for_stock(self):
@@ -302,4 +317,4 @@ class SaleOrder(models.Model):
                 ("company_id.order_review_required", "=", True),
             ]
         )
-        orders.action_check_stock()
+        orders._check_stock()

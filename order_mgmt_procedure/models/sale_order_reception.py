@@ -220,6 +220,7 @@ class SaleOrder(models.Model):
         return {
             **super()._get_procedure_fact_fields(),
             "priority_manual": self.env._("a reviewer's change of the priority"),
+            "import_reference_key": self.env._("Import Orders"),
         }
 
     @api.model

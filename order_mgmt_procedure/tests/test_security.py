@@ -262,6 +262,17 @@ class TestProcedureGuards(OrderProcedureCase):
 
     def test_roles_through_the_methods(self):
         """Each role may only do what the README's roles table says."""
+        confirmed = self._create_reviewed_order([(self.product_in_stock, 1)])
+        salesman = new_test_user(
+            self.env, "omp_guard_salesman", "sales_team.group_sale_salesman_all_leads"
+        )
+        with self.assertRefused(AccessError, "Only order or warehouse staff"):
+            confirmed.with_user(salesman).action_check_stock()
+        with self.assertRefused(AccessError, "changes only through"):
+            confirmed.with_user(self.manager).write({"import_reference_key": "x/1"})
+        self.assertIs(
+            confirmed.with_user(self.warehouse_user).action_check_stock(), True
+        )
         order = self._create_order([(self.product_in_stock, 1)], user=self.receiver)
         for user in (self.warehouse_user, self.accountant):
             with self.subTest(user=user.login, step="submit"):
