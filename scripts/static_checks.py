@@ -116,6 +116,19 @@ def check_translations(addon, problems):
     if missing:
         sample = "; ".join(sorted(missing)[:5])
         problems.append(f"zh_CN.po: {len(missing)} terms untranslated, e.g. {sample}")
+    sys.path.insert(0, str(Path(__file__).parent))
+    from zh_punctuation import fix, is_code  # noqa: PLC0415 (next to this file)
+
+    ascii_marks = [
+        e.msgstr
+        for e in catalog
+        if e.msgstr and not is_code(e) and fix(e.msgstr) != e.msgstr
+    ]
+    if ascii_marks:
+        problems.append(
+            f"zh_CN.po: {len(ascii_marks)} Chinese translations with ASCII punctuation "
+            f"(fix: python3 scripts/zh_punctuation.py {po}), e.g. {ascii_marks[0]!r}"
+        )
 
 
 def main():

@@ -4,6 +4,8 @@ from odoo.tools.mail import single_email_re
 
 from odoo.addons.phone_validation.tools import phone_validation
 
+from ..tools.text import join_items
+
 AUTOMATIC_CHECK_TYPES = (
     "completeness",
     "contact_format",
@@ -135,7 +137,7 @@ class OrderReviewRule(models.Model):
                     self.env._(
                         "The delivery address %(address)s has no %(missing)s.",
                         address=address.display_name,
-                        missing=", ".join(missing),
+                        missing=join_items(self.env, missing),
                     )
                 )
         contacts = order.partner_shipping_id | order.partner_id

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..tools.text import join_items
 from .order_priority_rule import PRIORITIES
 
 ORDER_CHANNELS = [
@@ -139,7 +140,9 @@ class SaleOrder(models.Model):
             if order.priority_manual:
                 order.priority_reason = self.env._("Set by hand")
             else:
-                order.priority_reason = ", ".join(order._get_rule_priority(rules)[1])
+                order.priority_reason = join_items(
+                    self.env, order._get_rule_priority(rules)[1]
+                )
 
     def _inverse_priority(self):
         rules = self._get_priority_rules()

@@ -25,11 +25,13 @@ class SaleOrderStageHistory(models.Model):
         related="order_id.company_id", store=True, index=True, readonly=True
     )
     stage = fields.Selection(PROCEDURE_STAGES, required=True, readonly=True, index=True)
+    # Not "From"/"To": those words are the sender and recipient of the
+    # shipping label, and one source word has one translation.
     date_start = fields.Datetime(
-        string="From", required=True, readonly=True, index=True
+        string="Entered On", required=True, readonly=True, index=True
     )
     date_end = fields.Datetime(
-        string="To",
+        string="Left On",
         readonly=True,
         help="Empty while the order is in this stage.",
     )

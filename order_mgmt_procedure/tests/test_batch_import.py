@@ -823,8 +823,8 @@ class TestBatchImportBadFiles(BatchImportCase):
             csv_file(rows, "gb18030"),
             "订单.csv",
             "未导入任何订单",
-            '第 3 行,C 列(产品):没有内部参考或条码为 "NOPE-9" 的产品。',
-            '第 4 行,D 列(数量):数量必须是大于零的数字,而不是 "0"。',
+            '第 3 行，C 列（产品）：没有内部参考或条码为 "NOPE-9" 的产品。',
+            '第 4 行，D 列（数量）：数量必须是大于零的数字，而不是 "0"。',
         )
 
     def test_only_receivers_import(self):

@@ -1,9 +1,13 @@
+import statistics
 from datetime import timedelta
+
+from lxml import etree
 
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
+from ..models.sale_order import PROCEDURE_STAGES
 from .common import OrderProcedureCase
 
 MEDIANS = ["working_hours_median:median", "working_hours_p90:p90"]
@@ -152,6 +156,166 @@ class TestProcedureAnalysis(OrderProcedureCase):
             sorted(group["__count"] for group in entries.values()),
             [1, len(normal), 4],
         )
+
+    def _customer_domain(self):
+        return [("order_id.partner_id", "=", self.customer.id)]
+
+    def test_stages_come_in_the_procedure_order(self):
+        """Rows of the pivot, bars of the graph and a list sorted by stage
+        follow the procedure (received, in review, pending, ...), not the
+        alphabetical order of the stage keys."""
+        [order] = self._reviewed([(self.at(0, 9), self.at(0, 11))])
+        History = self.env["sale.order.stage.history"]
+        for stage, start, end in (
+            ("awaiting_shipment", (0, 12), (1, 10)),
+            ("shipped", (1, 10), (3, 10)),
+            ("completed", (3, 10), None),
+        ):
+            History.search(
+                [("order_id", "=", order.id), ("date_end", "=", False)]
+            ).date_end = self.at(*start)
+            History.create(
+                {
+                    "order_id": order.id,
+                    "stage": stage,
+                    "date_start": self.at(*start),
+                    "date_end": end and self.at(*end),
+                }
+            )
+        procedure = [key for key, __ in PROCEDURE_STAGES]
+        expected = [
+            "received",
+            "in_review",
+            "pending",
+            "awaiting_shipment",
+            "shipped",
+            "completed",
+        ]
+        self.assertEqual(
+            [s for s in procedure if s in expected], expected, "the procedure order"
+        )
+        Report = self.Report.with_user(self.manager)
+        groups = Report.formatted_read_group(
+            self._customer_domain(), ["stage"], ["__count"]
+        )
+        self.assertEqual([g["stage"] for g in groups], expected)
+        # The pivot's own call: every level, the stage in rows.
+        by_stage, by_stage_priority, __ = Report.formatted_read_grouping_sets(
+            self._customer_domain(),
+            [["stage"], ["stage", "priority"], []],
+            ["working_hours_median:median", "__count"],
+        )
+        self.assertEqual([g["stage"] for g in by_stage], expected)
+        self.assertEqual([g["stage"] for g in by_stage_priority], expected)
+        # Descending, and a list sorted by its stage column.
+        groups = Report.formatted_read_group(
+            self._customer_domain(), ["stage"], ["__count"], order="stage desc"
+        )
+        self.assertEqual([g["stage"] for g in groups], expected[::-1])
+        rows = Report.search(self._customer_domain(), order="stage, id")
+        self.assertEqual(list(dict.fromkeys(rows.mapped("stage"))), expected)
+
+    def test_entries_graph_has_no_empty_stage(self):
+        """The line graph of orders entering each stage fills the weeks
+        without entries (fill_temporal): those weeks count zero in a stage
+        series, not in a "None" series the data and the pivot do not have."""
+        # Entries in the first and third week: the second is filled.
+        self._reviewed(
+            [
+                (self.at(0, 9), self.at(0, 11)),
+                (self.at(14, 9), self.at(14, 11)),
+            ]
+        )
+        groupby = ["date_start:week", "stage"]
+        groups = (
+            self.Report.with_user(self.manager)
+            .with_context(fill_temporal=True)
+            .formatted_read_group(
+                [
+                    *self._customer_domain(),
+                    ("date_start", ">=", self.at(-1, 0)),
+                    ("date_start", "<", self.at(20, 0)),
+                ],
+                groupby,
+                ["__count"],
+            )
+        )
+        weeks = list(dict.fromkeys(g["date_start:week"] for g in groups))
+        self.assertEqual(len(weeks), 3, "the empty week is shown, in time order")
+        self.assertEqual(
+            [g["stage"] for g in groups if not g["stage"]], [], "no empty stage"
+        )
+        # The series (stages) in the procedure's order, each over every week.
+        series = list(dict.fromkeys(g["stage"] for g in groups))
+        self.assertEqual(series, ["received", "in_review", "pending"])
+        self.assertEqual([g["date_start:week"] for g in groups], weeks * len(series))
+        empty_week = [g for g in groups if g["date_start:week"] == weeks[1]]
+        self.assertEqual([g["__count"] for g in empty_week], [0, 0, 0])
+        self.assertEqual(
+            sum(g["__count"] for g in groups), 6, "two orders, three stages each"
+        )
+
+    def test_total_median_is_the_median_of_all_rows(self):
+        """The pivot's total (the grouping set without groups) is the median
+        of every finished stay, not of the group medians nor zero."""
+        self._known_reviews()
+        domain = [*self._customer_domain(), ("is_open", "=", False)]
+        Report = self.Report.with_user(self.manager)
+        measures = [
+            "working_hours_median:median",
+            "duration_hours_median:median",
+            "working_hours_p90:p90",
+            "__count",
+        ]
+        *__, [total] = Report.formatted_read_grouping_sets(
+            domain, [["stage", "priority"], ["stage"], ["priority"], []], measures
+        )
+        rows = Report.search(domain)
+        self.assertEqual(total["__count"], len(rows))
+        working = rows.mapped("working_hours_median")
+        self.assertGreater(statistics.median(working), 0)
+        self.assertAlmostEqual(
+            total["working_hours_median:median"], statistics.median(working)
+        )
+        self.assertAlmostEqual(
+            total["duration_hours_median:median"],
+            statistics.median(rows.mapped("duration_hours_median")),
+        )
+        self.assertAlmostEqual(
+            total["working_hours_p90:p90"],
+            statistics.quantiles(working, n=10, method="inclusive")[-1],
+        )
+        # The graph's and the list's call without groups: the same.
+        [graph_total] = Report.formatted_read_group(domain, [], measures)
+        self.assertAlmostEqual(
+            graph_total["working_hours_median:median"], statistics.median(working)
+        )
+
+    def test_no_sample_data_for_median_measures(self):
+        """The web client's sample data (shown while a report is empty) has
+        no median or percentile: a view measuring one would fail to open for
+        a new reviewer with nothing reviewed yet."""
+        supported = {"sum", "avg", "max", "min", "count_distinct", "bool_or"}
+        reports = [
+            name
+            for name, model in self.env.registry.items()
+            if "order.procedure.report.mixin" in model._inherit and not model._abstract
+        ]
+        views = self.env["ir.ui.view"].search(
+            [("model", "in", reports), ("type", "in", ["pivot", "graph"])]
+        )
+        self.assertTrue(views)
+        for view in views:
+            arch = etree.fromstring(view.arch)
+            Model = self.env[view.model]
+            measures = [
+                Model._fields[node.get("name")].aggregator
+                for node in arch.iter("field")
+                if node.get("type") == "measure"
+            ]
+            if arch.get("sample") in ("1", "True", "true"):
+                with self.subTest(view=view.xml_id):
+                    self.assertLessEqual(set(measures), supported)
 
     def test_reviewers_see_their_own_queue_managers_everything(self):
         urgent, normal = self._known_reviews()

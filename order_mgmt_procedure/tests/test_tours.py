@@ -72,6 +72,53 @@ class TestProcedureTours(OrderProcedureCase, HttpCase):
         self.assertTrue(order.completed_date)
         self.assertTrue(order.after_sales_open, "the after-sales window started")
 
+    def test_order_procedure_tour_in_chinese(self):
+        """The procedure as a Chinese company's staff walk it, in 简体中文:
+        the receiver creates and submits the quotation, the reviewer ticks
+        the checklist and approves, the warehouse clerk marks the delivery
+        as packed and validates it. The tours check the Chinese label of
+        every procedure button they click."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        installed = self.env["ir.module.module"].search([("state", "=", "installed")])
+        self.env["ir.module.module"]._load_module_terms(
+            installed.mapped("name"), ["zh_CN"], overwrite=True
+        )
+        (self.receiver | self.reviewer | self.warehouse_user).lang = "zh_CN"
+
+        self.start_tour(
+            "/odoo/sales/new", "order_procedure_zh_tour", login=self.receiver.login
+        )
+        order = self.env["sale.order"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(len(order), 1, "the receiver saved one quotation")
+        self.assertEqual(order.create_uid, self.receiver)
+        self.assertEqual(order.order_line.product_uom_qty, 2)
+        self.assertEqual(order.procedure_stage, "in_review")
+
+        self.start_tour(
+            "/odoo/orders-to-review",
+            "order_procedure_zh_review_tour",
+            login=self.reviewer.login,
+        )
+        manual = order.review_line_ids.filtered(lambda ln: ln.check_type == "manual")
+        self.assertEqual(set(manual.mapped("result")), {"pass"})
+        self.assertEqual(manual.checked_by_id, self.reviewer)
+        self.assertEqual(order.review_user_id, self.reviewer)
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.procedure_stage, "awaiting_shipment")
+
+        delivery = order.picking_ids
+        self.assertEqual(len(delivery), 1)
+        self.start_tour(
+            f"/odoo/action-stock.action_picking_tree_all/{delivery.id}",
+            "order_procedure_zh_ship_tour",
+            login=self.warehouse_user.login,
+        )
+        self.assertTrue(delivery.packing_checked)
+        self.assertEqual(delivery.packing_checked_by_id, self.warehouse_user)
+        self.assertEqual(delivery.state, "done")
+        self.assertEqual(order.order_line.qty_delivered, 2)
+        self.assertEqual(order.procedure_stage, "shipped")
+
     def test_order_return_request_tour(self):
         order = self._completed_order()
         self.start_tour(

@@ -1,11 +1,25 @@
 import re
 
+import polib
+
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import file_path
 from odoo.tools.translate import TranslationModuleReader, translation_file_reader
 
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdf]|%\(\w+\)\.\d+f|%[sd]|\{\w*\}")
+
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# What is not text in a translation: placeholders, markup tags (QWeb
+# attributes included), inline template expressions, URLs, e-mail
+# addresses, and the ':' or ',' of a time or a number (10:30, 1,000).
+NOT_TEXT = re.compile(
+    r"\{\{.*?\}\}|<[^<>]*>|%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdfirx]"
+    r"|%[-#0 +]*\d*(?:\.\d+)?[sdfirx%]|\{\w*(?:![rsa])?(?::[^{}]*)?\}"
+    r"|(?:https?|ftp)://[^\s<>\"']+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<=\d)[:,](?=\d)"
+)
+# In Chinese text these are written full-width: ：，；？！（）“”.
+ASCII_MARKS = re.compile(r"[:,;?!()\"]")
 
 
 @tagged("post_install", "-at_install")
@@ -48,6 +62,34 @@ class TestChineseTranslation(TransactionCase):
         self.assertGreater(count, 500, "the addon's terms were exported")
         self.assertEqual(untranslated, [], "terms without a Chinese translation")
         self.assertEqual(placeholders, [], "translations with other placeholders")
+
+    def test_chinese_text_has_full_width_punctuation(self):
+        """Every translation with Chinese characters, once its placeholders,
+        markup, template expressions, URLs, e-mail addresses and numbers
+        (10:30, 1,000) are set aside, has no ASCII : , ; ? ! ( ) or "
+        left: Chinese text writes them ：，；？！（）“”. A report's file name
+        is a Python expression, not text."""
+        catalog = polib.pofile(file_path("order_mgmt_procedure/i18n/zh_CN.po"))
+        wrong = []
+        for entry in catalog:
+            if not HAN.search(entry.msgstr) or any(
+                "print_report_name" in reference for reference, __ in entry.occurrences
+            ):
+                continue
+            text = NOT_TEXT.sub(" ", entry.msgstr)
+            if ASCII_MARKS.search(text):
+                wrong.append(entry.msgstr)
+        self.assertEqual(wrong, [], "Chinese text with ASCII punctuation")
+
+    def test_stage_timeline_labels(self):
+        """The timeline's dates are when the order entered and left the
+        stage, not the sender (发件人) and recipient (至) of a label."""
+        History = self.env_zh["sale.order.stage.history"]
+        labels = {
+            name: History._fields[name]._description_string(self.env_zh)
+            for name in ("date_start", "date_end")
+        }
+        self.assertEqual(labels, {"date_start": "进入时间", "date_end": "离开时间"})
 
     def test_stages_use_the_regulation_words(self):
         stages = dict(
@@ -98,8 +140,8 @@ class TestChineseTranslation(TransactionCase):
             order.with_user(receiver).with_context(lang="zh_CN").action_submit_review()
         self.assertEqual(
             caught.exception.args[0],
-            f"{order.name} 无法提交审核:\n"
-            "- 收货地址 散客 缺少:街道, 城市, 国家。\n"
+            f"{order.name} 无法提交审核：\n"
+            "- 收货地址 散客 缺少：街道、城市、国家。\n"
             "- 客户和收货联系人都没有电话或邮箱。\n"
             "- 订单没有商品明细。",
         )
@@ -116,7 +158,7 @@ class TestChineseTranslation(TransactionCase):
         order._return_for_revision("请确认桌面尺寸。")
         mail = order.message_ids.filtered(lambda m: customer in m.partner_ids)
         self.assertEqual(
-            mail.subject, f"{order.company_id.name}:您的订单 {order.name} 需要修改"
+            mail.subject, f"{order.company_id.name}：您的订单 {order.name} 需要修改"
         )
         self.assertIn("您好", mail.body)
         self.assertIn("请确认桌面尺寸。", mail.body)

@@ -1,1 +1,2 @@
 from . import work_schedule
+from . import text

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 
 from odoo.addons.phone_validation.tools import phone_validation
 
+from ..tools.text import join_items
 from .batch_import_cells import DELIVERY_KEYS, ENGLISH_HEADERS, Problem
 
 # The fields of a delivery contact that tell one address from another.
@@ -67,7 +68,7 @@ class SaleOrderBatchImport(models.TransientModel):
                         "is empty; give the contact, the address and the city, "
                         "or leave all delivery columns empty.",
                         ref=order["ref"],
-                        missing=", ".join(missing),
+                        missing=join_items(self.env, missing),
                     ),
                 )
             )

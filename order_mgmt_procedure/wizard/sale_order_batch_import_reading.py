@@ -7,6 +7,7 @@ from openpyxl.utils import get_column_letter
 from odoo import models
 from odoo.exceptions import UserError
 
+from ..tools.text import join_items
 from . import batch_import_reader as reader
 from .batch_import_cells import InvalidHeader, Problem, map_header, parse_row
 
@@ -144,7 +145,7 @@ class SaleOrderBatchImport(models.TransientModel):
         return self.env._(
             "Required columns are missing: %(columns)s. Start from the "
             "template; its first row must be kept as it is.",
-            columns=", ".join(params["headers"]),
+            columns=join_items(self.env, params["headers"]),
         )
 
     def _parse_rows(self, rows, columns, problems):

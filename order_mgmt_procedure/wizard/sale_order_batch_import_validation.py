@@ -4,6 +4,7 @@ from collections import defaultdict
 
 from odoo import models
 
+from ..tools.text import join_items
 from .batch_import_cells import ORDER_KEYS, Problem, vat_key
 
 # Two rows of one order with the same of these are the same line twice.
@@ -218,7 +219,7 @@ class SaleOrderBatchImport(models.TransientModel):
                     "%(value)s matches several customers: %(names)s. Use the "
                     "customer's internal reference instead.",
                     value=f'"{value}"',
-                    names=", ".join(ambiguous[:5].mapped("display_name")),
+                    names=join_items(self.env, ambiguous[:5].mapped("display_name")),
                 ),
             )
         elif not customer:
@@ -244,7 +245,7 @@ class SaleOrderBatchImport(models.TransientModel):
                 self.env._(
                     "%(value)s matches several products: %(names)s.",
                     value=f'"{value}"',
-                    names=", ".join(ambiguous[:5].mapped("display_name")),
+                    names=join_items(self.env, ambiguous[:5].mapped("display_name")),
                 ),
             )
         elif not product:
