@@ -18,6 +18,11 @@ REQUEST_STATES = [
 ]
 # Approved and not done yet: the SLA runs.
 IN_PROGRESS_STATES = ("approved", "received")
+DECISION_ACTIVITY = "order_mgmt_procedure.mail_activity_type_return_decision"
+DECIDED_ACTIVITIES = {
+    "approved": "order_mgmt_procedure.mail_activity_type_return_approved",
+    "rejected": "order_mgmt_procedure.mail_activity_type_return_rejected",
+}
 
 
 class OrderReturnRequest(models.Model):
@@ -46,8 +51,13 @@ class OrderReturnRequest(models.Model):
     picking_id = fields.Many2one(
         "stock.picking",
         string="Delivery",
-        domain="[('sale_id', '=', order_id), ('picking_type_code', '=', 'outgoing')]",
-        help="The delivery the goods came with.",
+        compute="_compute_picking_id",
+        store=True,
+        readonly=False,
+        domain="[('sale_id', '=', order_id), ('picking_type_code', '=', 'outgoing'), "
+        "('state', '=', 'done')]",
+        help="The delivery the goods came with; by default the order's delivery "
+        "when it has only one.",
     )
     request_type = fields.Selection(
         REQUEST_TYPES,
@@ -181,18 +191,25 @@ class OrderReturnRequest(models.Model):
             return overdue
         return ["!", "&", *overdue]
 
-    @api.depends("state")
+    @api.depends("order_id")
+    def _compute_picking_id(self):
+        for request in self:
+            deliveries = request.order_id._get_done_deliveries()
+            if request.picking_id not in deliveries:
+                request.picking_id = deliveries if len(deliveries) == 1 else False
+
+    @api.depends("state", "return_picking_id.state", "exchange_picking_id.state")
     @api.depends_context("uid")
     def _compute_buttons(self):
         """Anyone with access submits a draft; procedure managers decide on a
-        submitted request and close an approved one."""
+        submitted request and close one whose goods came back."""
         is_manager = self._is_procedure_manager()
         for request in self:
             decidable = is_manager and request.state == "submitted"
             request.can_submit = request.state == "draft"
             request.can_approve = decidable
             request.can_reject = decidable
-            request.can_mark_done = is_manager and request.state in IN_PROGRESS_STATES
+            request.can_mark_done = is_manager and request._is_resolved()
 
     # === CRUD METHODS === #
 
@@ -252,6 +269,7 @@ class OrderReturnRequest(models.Model):
             request._check_submittable()
         self.line_ids._check_quantities()
         self._write_procedure_facts({"state": "submitted"})
+        self._schedule_decision_activity()
         return True
 
     def action_approve(self):
@@ -278,6 +296,7 @@ class OrderReturnRequest(models.Model):
                 }
             )
             request._create_return_picking()
+        self._on_decided("approved")
         return True
 
     def action_reject(self):
@@ -286,12 +305,25 @@ class OrderReturnRequest(models.Model):
         if self.filtered(lambda r: not r.can_reject):
             raise UserError(self.env._("Only submitted requests can be rejected."))
         self._write_procedure_facts({"state": "rejected"})
+        self._on_decided("rejected")
         return True
 
     def action_done(self):
+        """Managers close a request whose goods came back and that nothing
+        else waits for (a replacement shipped by another order)."""
         self._check_manager()
         self._lock_procedure_step()
-        self.filtered("can_mark_done")._write_procedure_facts({"state": "done"})
+        waiting = self.filtered(lambda r: not r.can_mark_done)
+        if waiting:
+            raise UserError(
+                self.env._(
+                    "Only requests whose goods came back can be marked as done "
+                    "(the return transfer received and, for an exchange, the "
+                    "replacement delivered): %(requests)s.",
+                    requests=", ".join(waiting.mapped("name")),
+                )
+            )
+        self._write_procedure_facts({"state": "done"})
         return True
 
     @api.model
@@ -355,6 +387,82 @@ class OrderReturnRequest(models.Model):
                     date=self.order_id.after_sales_deadline,
                 )
             )
+
+    def _is_resolved(self):
+        """Whether the approved request waits for nothing more: the return
+        transfer received (or none to wait for) and no replacement delivery
+        on its way."""
+        self.ensure_one()
+        if self.state == "approved":
+            return not self.return_picking_id
+        return self.state == "received" and (
+            self.exchange_picking_id.state in (False, "done", "cancel")
+        )
+
+    # === BUSINESS METHODS: DECISION === #
+
+    def _schedule_decision_activity(self):
+        """One activity per submitted request for a procedure manager who may
+        decide on it: the order's sales team leader when a manager, else the
+        manager with the fewest requests to decide. Closed by the decision."""
+        group = self.env.ref("order_mgmt_procedure.group_procedure_manager")
+        # sudo: choosing a manager reads other users' groups, companies and
+        # open activities, which a receiver may not read.
+        managers = (
+            self.env["res.users"]
+            .sudo()
+            .search([("all_group_ids", "in", group.id), ("share", "=", False)])
+        )
+        activity_type = self.env.ref(DECISION_ACTIVITY)
+        load = dict.fromkeys(managers.ids, 0)
+        for user, count in (
+            self.env["mail.activity"]
+            .sudo()
+            ._read_group(
+                [("activity_type_id", "=", activity_type.id)],
+                ["user_id"],
+                ["__count"],
+            )
+        ):
+            if user.id in load:
+                load[user.id] = count
+        for request in self:
+            candidates = managers.filtered(
+                lambda u, r=request: r.company_id in u.company_ids
+            )
+            if not candidates:
+                continue
+            leader = request.order_id.team_id.user_id
+            manager = (
+                leader
+                if leader in candidates
+                else min(candidates, key=lambda u: (load[u.id], u.id))
+            )
+            load[manager.id] += 1
+            request.activity_schedule(DECISION_ACTIVITY, user_id=manager.id)
+
+    def _get_requester(self):
+        """Who asked for the request among the staff: its creator, or for a
+        customer's request from the portal, the order's salesperson."""
+        self.ensure_one()
+        # sudo: the creator's and the salesperson's user records, which
+        # receivers may not read in full.
+        for user in (self.sudo().create_uid, self.sudo().order_id.user_id):
+            if user.active and not user.share:
+                return user
+        return self.env["res.users"]
+
+    def _on_decided(self, decision):
+        """The decision closes the managers' activity, and the requester gets
+        one saying it (its title, the activity type's, reads in their
+        language; Odoo's assignment notice is sent in their language)."""
+        self.activity_feedback([DECISION_ACTIVITY])
+        for request in self:
+            requester = request._get_requester()
+            if requester and requester != self.env.user:
+                request.activity_schedule(
+                    DECIDED_ACTIVITIES[decision], user_id=requester.id
+                )
 
     # === BUSINESS METHODS: SLA === #
 

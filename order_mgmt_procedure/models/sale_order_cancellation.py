@@ -32,13 +32,12 @@ class SaleOrder(models.Model):
 
     # === COMPUTE METHODS === #
 
-    @api.depends("state", "locked")
+    @api.depends("state", "locked", "picking_ids.state")
     @api.depends_context("uid")
     def _compute_can_request_cancel(self):
-        is_staff = self.env.user.has_group("order_mgmt_procedure.group_order_receiver")
         for order in self:
             order.can_request_cancel = (
-                is_staff and order.state == "sale" and not order.locked
+                order.state == "sale" and not order._get_cancel_refusal()
             )
 
     # === CRUD METHODS === #
@@ -62,6 +61,7 @@ class SaleOrder(models.Model):
             raise UserError(
                 self.env._("%(order)s is already cancelled.", order=self.display_name)
             )
+        self._check_cancel_allowed()
         return self._open_order_wizard(
             "order.cancel.wizard", self.env._("Cancel Order")
         )
@@ -84,6 +84,34 @@ class SaleOrder(models.Model):
         return super().action_cancel()
 
     # === BUSINESS METHODS === #
+
+    def _get_cancel_refusal(self):
+        """Why the user may not cancel this confirmed order with its refund,
+        in words; False when they may: order staff before shipment, procedure
+        managers after it."""
+        self.ensure_one()
+        if not self.env.user.has_group("order_mgmt_procedure.group_order_receiver"):
+            return self.env._("Only order staff may cancel confirmed orders.")
+        if self.locked:
+            return self.env._(
+                "%(order)s is locked: unlock it before cancelling it.",
+                order=self.display_name,
+            )
+        if self._get_done_deliveries() and not self.env.user.has_group(
+            "order_mgmt_procedure.group_procedure_manager"
+        ):
+            return self.env._(
+                "%(order)s has already shipped: only a procedure manager can "
+                "cancel it now, with the refund rules for goods already sent.",
+                order=self.display_name,
+            )
+        return False
+
+    def _check_cancel_allowed(self):
+        for order in self:
+            refusal = order._get_cancel_refusal()
+            if refusal:
+                raise UserError(refusal)
 
     def _get_logistics_stage(self):
         """Where the goods are, from the deliveries and their events."""
@@ -109,3 +137,21 @@ class SaleOrder(models.Model):
             ).mapped("amount_total")
         )
         return max(invoiced - refunded, 0.0)
+
+    def _get_paid_amount(self):
+        """What the customer paid: on the posted invoices, less what was paid
+        back on the credit notes; before any invoice, the online payments."""
+        self.ensure_one()
+        invoices = self._get_posted_invoices()
+        refunds = self.invoice_ids.filtered(
+            lambda m: m.state == "posted" and m.move_type == "out_refund"
+        )
+        if not invoices:
+            return self.amount_paid
+        paid = sum(invoices.mapped("amount_total")) - sum(
+            invoices.mapped("amount_residual")
+        )
+        paid_back = sum(refunds.mapped("amount_total")) - sum(
+            refunds.mapped("amount_residual")
+        )
+        return max(paid - paid_back, 0.0)

@@ -4,7 +4,7 @@ priority and its reason, intake checks, deliveries following the priority."""
 from contextlib import contextmanager
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, RedirectWarning, UserError, ValidationError
 
 from ..tools.text import join_items
 from .order_priority_rule import PRIORITIES
@@ -29,6 +29,22 @@ PRIORITY_DEPENDENCIES = (
     "partner_id.commercial_partner_id.category_id",
     "priority_manual",
 )
+
+
+class IntakeContactError(RedirectWarning, UserError):
+    """The intake refusal when a contact lacks what the checks need: a
+    UserError to whoever catches one (RPC clients included), shown by the web
+    client as a RedirectWarning whose button opens the contact."""
+
+    def __init__(self, message, action, button_text):
+        # RedirectWarning's arguments, without UserError's one-argument init.
+        Exception.__init__(self, message, action, button_text, None)
+        # The web client picks the dialog by exception class: this one is
+        # known to it by its parent's name.
+        self.context = {"exception_class": "odoo.exceptions.RedirectWarning"}
+
+    def __str__(self):
+        return self.args[0]
 
 
 class SaleOrder(models.Model):
@@ -342,3 +358,57 @@ class SaleOrder(models.Model):
                     target = problems if rule.blocking else warnings
                     target.setdefault(order, []).extend(found)
         return problems, warnings
+
+    def _get_intake_refusal(self, problems):
+        """The error refusing the orders' submission for ``problems`` (the
+        blocking problems by order): for one order whose customer or delivery
+        address lacks what the checks need, with a button opening that contact."""
+        message = "\n\n".join(
+            self.env._(
+                "%(order)s cannot be submitted for review:\n%(problems)s",
+                order=order.display_name,
+                problems="\n".join(f"- {p}" for p in order_problems),
+            )
+            for order, order_problems in problems.items()
+        )
+        contact = self.env["res.partner"]
+        if len(problems) == 1:
+            # sudo: as the checks, which read contacts a receiver may not.
+            contact = next(iter(problems)).sudo()._get_contact_to_complete()
+            contact = contact.with_env(self.env)
+        if not contact or not contact.has_access("write"):
+            return UserError(message)
+        return IntakeContactError(
+            message,
+            {
+                "type": "ir.actions.act_window",
+                "name": contact.display_name,
+                "res_model": "res.partner",
+                "res_id": contact.id,
+                "view_mode": "form",
+                "views": [[False, "form"]],
+                "target": "new",
+            },
+            self.env._("Open the Contact"),
+        )
+
+    def _get_contact_to_complete(self):
+        """The contact to complete so that the intake checks pass: the delivery
+        address when its address is incomplete, else the customer when neither
+        has a phone or e-mail, else the first whose phone or e-mail is not
+        well-formed; none when the contacts are not the problem."""
+        self.ensure_one()
+        address = self.partner_shipping_id
+        contacts = address | self.partner_id
+        if address and address._is_address_incomplete():
+            return address
+        if contacts and not any(c.phone or c.email for c in contacts):
+            return self.partner_id or address
+        return next(
+            (
+                c
+                for c in contacts
+                if c._has_malformed_contact_details(address.country_id)
+            ),
+            self.env["res.partner"],
+        )

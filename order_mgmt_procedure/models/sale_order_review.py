@@ -139,16 +139,7 @@ class SaleOrder(models.Model):
             )
         problems, warnings = self._run_intake_checks()
         if problems:
-            raise UserError(
-                "\n\n".join(
-                    self.env._(
-                        "%(order)s cannot be submitted for review:\n%(problems)s",
-                        order=order.display_name,
-                        problems="\n".join(f"- {p}" for p in order_problems),
-                    )
-                    for order, order_problems in problems.items()
-                )
-            )
+            raise self._get_intake_refusal(problems)
         self._put_in_review(
             {
                 order: self.env._(

@@ -1,8 +1,9 @@
 from unittest.mock import patch
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.fields import Command
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
+from odoo.tools.misc import format_amount
 
 from .common import OrderProcedureCase
 
@@ -29,6 +30,9 @@ class TestCancellation(OrderProcedureCase):
             active_model="account.move", active_ids=moves.ids
         ).create({})._create_payments()
 
+    def _money(self, amount):
+        return format_amount(self.env, amount, self.company.currency_id)
+
     def _wizard(self, order, user):
         action = order.with_user(user).action_request_cancel()
         self.assertEqual(action["res_model"], "order.cancel.wizard")
@@ -51,8 +55,13 @@ class TestCancellation(OrderProcedureCase):
         self.assertEqual(
             wizard.rule_id, self.env.ref("order_mgmt_procedure.refund_rule_not_shipped")
         )
+        self.assertEqual(wizard.invoiced_amount, 0)
         self.assertEqual(wizard.paid_amount, 0)
         self.assertEqual(wizard.refund_amount, 0)
+        self.assertEqual(
+            wizard.refund_summary,
+            "Nothing to refund: nothing was invoiced or paid for this order.",
+        )
         wizard.action_confirm_cancel()
         self.assertEqual(order.state, "cancel")
         self.assertEqual(order.procedure_stage, "cancelled")
@@ -64,9 +73,16 @@ class TestCancellation(OrderProcedureCase):
         invoice = self._invoice(order)
         self.assertEqual(invoice.amount_total, 1000)
         wizard = self._wizard(order, self.receiver)
-        self.assertEqual(wizard.paid_amount, 1000)
+        self.assertEqual(wizard.invoiced_amount, 1000)
+        self.assertEqual(wizard.paid_amount, 0)
         self.assertEqual(wizard.refund_amount, 1000)
         self.assertEqual(wizard.return_shipping_cost, 0)
+        self.assertEqual(
+            wizard.refund_summary,
+            f"Refund {self._money(1000)}: 100% of the {self._money(1000)} invoiced.\n"
+            "Nothing was paid yet: the credit note lowers what the customer owes; "
+            "no money is paid back.",
+        )
         wizard.action_confirm_cancel()
         refund = order.refund_move_ids
         self.assertEqual(refund.move_type, "out_refund")
@@ -82,18 +98,31 @@ class TestCancellation(OrderProcedureCase):
         invoice = self._invoice(order)
         self._pay(invoice)
         self._ship(order)
-        wizard = self._wizard(order, self.receiver)
+        refusal = "has already shipped: only a procedure manager can cancel it now"
+        with self.assertRefused(UserError, refusal):
+            order.with_user(self.receiver).action_request_cancel()
+        # The wizard made by hand (an RPC client) refuses too.
+        wizard = (
+            self.env["order.cancel.wizard"]
+            .with_user(self.receiver)
+            .create({"order_id": order.id, "reason": "Changed their mind"})
+        )
         self.assertEqual(wizard.logistics_stage, "shipped")
-        with self.assertRefused(AccessError, "only procedure managers may cancel it"):
+        with self.assertRefused(UserError, refusal):
             wizard.action_confirm_cancel()
         self.assertEqual(order.state, "sale")
 
         wizard = self._wizard(order, self.manager)
+        self.assertEqual(wizard.invoiced_amount, 1000)
+        self.assertEqual(wizard.paid_amount, 1000)
         self.assertEqual(wizard.refund_amount, 970)
         self.assertEqual(wizard.return_shipping_cost, 30)
         self.assertEqual(
             wizard.refund_summary,
-            "Refund 100% = 970.00, return shipping 30.00 by Customer",
+            f"Refund {self._money(970)}: 100% of the {self._money(1000)} invoiced, "
+            f"less {self._money(30)} return shipping paid by the customer.\n"
+            f"{self._money(1000)} was paid: {self._money(970)} is to be paid back "
+            "to the customer.",
         )
         wizard.action_confirm_cancel()
         self.assertEqual(order.refund_move_ids.amount_total, 970)
@@ -102,6 +131,101 @@ class TestCancellation(OrderProcedureCase):
         )
         self.assertEqual(len(returns), 1, "the goods come back")
         self.assertEqual(returns.move_ids.product_uom_qty, 2)
+
+    def test_can_cancel_by_role_and_stage(self):
+        """The Cancel button shows to whoever the method lets cancel."""
+        salesman = new_test_user(
+            self.env, "omp_cancel_salesman", "sales_team.group_sale_salesman_all_leads"
+        )
+        roles = {
+            self.receiver: (True, False),
+            self.reviewer: (True, False),
+            self.manager: (True, True),
+            self.warehouse_user: (False, False),
+            salesman: (False, False),
+        }
+        quotation = self._create_order([(self.product_in_stock, 1)])
+        order = self._order()
+        shipped = self._order()
+        self._ship(shipped)
+        for user, (before_shipment, after_shipment) in roles.items():
+            with self.subTest(user=user.login):
+                self.assertFalse(
+                    quotation.with_user(user).can_request_cancel,
+                    "quotations keep Odoo's own Cancel",
+                )
+                self.assertEqual(
+                    order.with_user(user).can_request_cancel, before_shipment
+                )
+                self.assertEqual(
+                    shipped.with_user(user).can_request_cancel, after_shipment
+                )
+                if not after_shipment:
+                    with self.assertRaises(UserError):
+                        shipped.with_user(user).action_request_cancel()
+
+        order.action_lock()
+        self.assertFalse(order.with_user(self.manager).can_request_cancel)
+        with self.assertRefused(UserError, "is locked: unlock it"):
+            order.with_user(self.manager).action_request_cancel()
+        order.action_unlock()
+        self._wizard(order, self.receiver).action_confirm_cancel()
+        self.assertFalse(order.with_user(self.manager).can_request_cancel)
+
+    def test_shipped_nothing_invoiced_deducts_nothing(self):
+        """The case seen on the screens: in transit, nothing invoiced or paid."""
+        order = self._order()
+        delivery = self._ship(order)
+        self.env["stock.picking.logistics.event"].create(
+            {"picking_id": delivery.id, "event_type": "in_transit"}
+        )
+        wizard = self._wizard(order, self.manager)
+        self.assertEqual(wizard.logistics_stage, "in_transit")
+        self.assertEqual(wizard.return_shipping_cost, 0)
+        self.assertEqual(wizard.refund_amount, 0)
+        self.assertEqual(
+            wizard.refund_summary,
+            "Nothing to refund: nothing was invoiced or paid for this order.",
+        )
+
+    def test_preview_of_partly_paid_orders(self):
+        partly = self._order()
+        invoice = self._invoice(partly)
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"amount": 400})._create_payments()
+        wizard = self._wizard(partly, self.receiver)
+        self.assertEqual(wizard.paid_amount, 400)
+        self.assertEqual(
+            wizard.refund_summary,
+            f"Refund {self._money(1000)}: 100% of the {self._money(1000)} invoiced.\n"
+            f"{self._money(400)} was paid: {self._money(400)} is to be paid back to "
+            "the customer.",
+        )
+        self._ship(partly)
+        wizard = self._wizard(partly, self.manager)
+        self.assertEqual(
+            wizard.refund_summary,
+            f"Refund {self._money(970)}: 100% of the {self._money(1000)} invoiced, "
+            f"less {self._money(30)} return shipping paid by the customer.\n"
+            f"{self._money(400)} was paid: {self._money(370)} is to be paid back to "
+            "the customer.",
+        )
+
+        # A quarter paid, the rule refunding half: the credit note only lowers
+        # what is still due.
+        self.env.ref("order_mgmt_procedure.refund_rule_not_shipped").refund_percent = 50
+        quarter = self._order()
+        invoice = self._invoice(quarter)
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"amount": 250})._create_payments()
+        self.assertEqual(
+            self._wizard(quarter, self.receiver).refund_summary,
+            f"Refund {self._money(500)}: 50% of the {self._money(1000)} invoiced.\n"
+            f"{self._money(250)} was paid: the credit note lowers what is still due; "
+            "no money is paid back.",
+        )
 
     def test_in_transit_and_delivered_rules(self):
         in_transit = self._order()
@@ -114,7 +238,10 @@ class TestCancellation(OrderProcedureCase):
         self.assertEqual(wizard.logistics_stage, "in_transit")
         self.assertEqual(
             wizard.refund_summary,
-            "Refund 90% = 870.00, return shipping 30.00 by Customer",
+            f"Refund {self._money(870)}: 90% of the {self._money(1000)} invoiced, "
+            f"less {self._money(30)} return shipping paid by the customer.\n"
+            "Nothing was paid yet: the credit note lowers what the customer owes; "
+            "no money is paid back.",
         )
 
         delivered = self._order()
@@ -131,8 +258,14 @@ class TestCancellation(OrderProcedureCase):
         self._invoice(order)
         self._ship(order)
         wizard = self._wizard(order, self.manager)
-        self.assertEqual(wizard.paid_amount, 10)
+        self.assertEqual(wizard.invoiced_amount, 10)
         self.assertEqual(wizard.refund_amount, 0)
+        self.assertEqual(
+            wizard.refund_summary,
+            f"Refund {self._money(0)}: 100% of the {self._money(10)} invoiced, "
+            f"less {self._money(30)} return shipping paid by the customer.\n"
+            "Nothing to refund: no credit note is drafted.",
+        )
         wizard.action_confirm_cancel()
         self.assertFalse(order.refund_move_ids, "nothing to refund")
 

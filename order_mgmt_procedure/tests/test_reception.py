@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, RedirectWarning, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import Form, new_test_user, tagged
 
@@ -184,6 +184,74 @@ class TestIntakeChecks(OrderProcedureCase):
             "valid for China: Invalid number 12345: probably incorrect prefix.",
         ):
             order.with_user(self.receiver).action_submit_review()
+
+    def test_refusal_opens_the_contact_to_complete(self):
+        """A phone clerk completes the contact from the refusal and submits."""
+        customer = self.env["res.partner"].create(
+            {"name": "Walk-in Customer", "country_id": self.env.ref("base.cn").id}
+        )
+        order = self._create_order(
+            [(self.product_in_stock, 1)], user=self.receiver, partner_id=customer.id
+        )
+        with self.assertRaises(RedirectWarning) as caught:
+            order.with_user(self.receiver).action_submit_review()
+        self.assertIsInstance(caught.exception, UserError, "a refusal like any")
+        message, action, button = caught.exception.args[:3]
+        self.assertIn("has no street, city, ZIP code", message)
+        self.assertEqual(str(caught.exception), message)
+        self.assertEqual(button, "Open the Contact")
+        self.assertEqual(
+            (action["res_model"], action["res_id"], action["target"]),
+            ("res.partner", customer.id, "new"),
+        )
+        self.assertEqual(
+            caught.exception.context["exception_class"],
+            "odoo.exceptions.RedirectWarning",
+            "the web client shows the button",
+        )
+        with Form(customer.with_user(self.receiver)) as form:
+            form.street = "12 Nanjing Road"
+            form.city = "Shanghai"
+            form.zip = "200001"
+            form.phone = "+86 21 6288 1234"
+        self.assertIs(order.with_user(self.receiver).action_submit_review(), True)
+        self.assertEqual(order.review_state, "to_review")
+
+    def test_refusal_names_the_contact_at_fault(self):
+        address = self.env["res.partner"].create(
+            {"name": "Site Office", "type": "delivery", "parent_id": self.customer.id}
+        )
+        order = self._create_order(
+            [(self.product_in_stock, 1)],
+            user=self.receiver,
+            partner_shipping_id=address.id,
+        )
+        with self.assertRaises(RedirectWarning) as caught:
+            order.with_user(self.receiver).action_submit_review()
+        self.assertEqual(caught.exception.args[1]["res_id"], address.id)
+
+        address.write(
+            {
+                "street": "2 Site Road",
+                "city": "Hangzhou",
+                "zip": "310000",
+                "country_id": self.env.ref("base.cn").id,
+            }
+        )
+        self.customer.email = "buyer@@xinyu"
+        with self.assertRaises(RedirectWarning) as caught:
+            order.with_user(self.receiver).action_submit_review()
+        self.assertEqual(caught.exception.args[1]["res_id"], self.customer.id)
+
+    def test_refusal_without_contact_problem_is_plain(self):
+        order = self._create_order([], user=self.receiver)
+        other = self._create_order([], user=self.receiver)
+        for orders in (order, order | other):
+            with self.subTest(orders=orders.mapped("name")):
+                with self.assertRaises(UserError) as caught:
+                    orders.with_user(self.receiver).action_submit_review()
+                self.assertNotIsInstance(caught.exception, RedirectWarning)
+                self.assertIn("The order has no product line.", str(caught.exception))
 
     def test_warning_rule_does_not_block(self):
         self.env.ref("order_mgmt_procedure.review_rule_contact_format").blocking = False

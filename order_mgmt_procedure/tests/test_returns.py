@@ -5,7 +5,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
-from odoo.tests import tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import OrderProcedureCase
 
@@ -180,8 +180,11 @@ class TestReturnRequests(OrderProcedureCase):
 
         Request._cron_flag_overdue()
         Request._cron_flag_overdue()
-        self.assertEqual(len(request.activity_ids), 1)
-        self.assertEqual(request.activity_ids.user_id, self.manager)
+        todo = request.activity_ids.filtered(
+            lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_todo")
+        )
+        self.assertEqual(len(todo), 1)
+        self.assertEqual(todo.user_id, self.manager)
 
 
 class ReturnFlowCase(OrderProcedureCase):
@@ -285,6 +288,10 @@ class TestReturnFlow(ReturnFlowCase):
         self.assertEqual(new_order.order_line.product_uom_qty, 2)
         self.assertIn(request.name, new_order.origin)
         self.assertFalse(request.exchange_picking_id)
+        self.assertEqual(request.state, "received")
+        # The replacement follows its own order: the manager closes the request.
+        request.with_user(self.manager).action_done()
+        self.assertEqual(request.state, "done")
 
     def test_staff_open_a_request_from_the_order(self):
         order, __ = self._approved("return")
@@ -349,10 +356,209 @@ class TestReturnButtons(OrderProcedureCase):
         with self.assertRefused(UserError, "Only submitted requests can be rejected"):
             managed.action_reject()
         self.assertFalse(request.can_mark_done)
-        self.assertTrue(managed.can_mark_done)
+        self.assertFalse(managed.can_mark_done, "the goods have not come back")
+        with self.assertRefused(UserError, "Only requests whose goods came back"):
+            managed.action_done()
+        self.assertEqual(request.state, "approved")
+
+        back = request.return_picking_id.with_user(self.warehouse_user)
+        back.move_ids.quantity = back.move_ids.product_uom_qty
+        back.move_ids.picked = True
+        back.button_validate()
+        self.assertEqual(request.state, "received")
+        self.assertEqual(request.exchange_picking_id.state, "assigned")
+        self.assertFalse(managed.can_mark_done, "the replacement has not left")
+        with self.assertRefused(UserError, "Only requests whose goods came back"):
+            managed.action_done()
+
+        request.exchange_picking_id.sudo().action_cancel()
+        self.assertTrue(managed.can_mark_done, "no replacement to wait for")
+        self.assertFalse(request.can_mark_done, "managers close requests")
+        with self.assertRaises(AccessError):
+            request.action_done()
         managed.action_done()
         self.assertEqual(request.state, "done")
         self.assertFalse(managed.can_mark_done)
+
+
+@tagged("post_install", "-at_install")
+class TestReturnDelivery(OrderProcedureCase):
+    """The request's Delivery is the order's delivery when it has one."""
+
+    def _new_request(self, order):
+        return (
+            self.env["order.return.request"]
+            .with_user(self.receiver)
+            .create({"order_id": order.id, "reason": "Scratched"})
+        )
+
+    def test_single_delivery_is_proposed(self):
+        order = self._completed_order()
+        delivery = order.picking_ids
+        self.assertEqual(self._new_request(order).picking_id, delivery)
+
+        action = order.with_user(self.receiver).action_new_return_request()
+        with Form(
+            self.env["order.return.request"]
+            .with_user(self.receiver)
+            .with_context(**action["context"])
+        ) as form:
+            self.assertEqual(form.picking_id, delivery, "shown in the new form")
+            form.reason = "Scratched"
+        self.assertEqual(form.record.picking_id, delivery)
+
+        # Another order chosen in the form: its own delivery.
+        other = self._completed_order()
+        with Form(self._new_request(order)) as form:
+            form.order_id = other
+            self.assertEqual(form.picking_id, other.picking_ids)
+
+    def test_several_deliveries_are_left_to_choose(self):
+        order = self._create_reviewed_order([(self.product_in_stock, 3)])
+        first = order.picking_ids
+        first.action_mark_packed()
+        first.move_ids.quantity = 1
+        first.move_ids.picked = True
+        first.with_context(skip_sms=True, skip_backorder=True)._action_done()
+        self._ship(order)
+        self.assertEqual(len(order._get_done_deliveries()), 2)
+        self.assertFalse(self._new_request(order).picking_id)
+        chosen = (
+            self.env["order.return.request"]
+            .with_user(self.receiver)
+            .create({"order_id": order.id, "reason": "Dented", "picking_id": first.id})
+        )
+        self.assertEqual(chosen.picking_id, first)
+
+
+@tagged("post_install", "-at_install")
+class TestReturnActivities(OrderProcedureCase):
+    """Procedure managers get the request to decide as an activity; the
+    receiver who asked hears of the decision."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.decide = cls.env.ref(
+            "order_mgmt_procedure.mail_activity_type_return_decision"
+        )
+        cls.approved = cls.env.ref(
+            "order_mgmt_procedure.mail_activity_type_return_approved"
+        )
+        cls.rejected = cls.env.ref(
+            "order_mgmt_procedure.mail_activity_type_return_rejected"
+        )
+
+    def _submitted(self, order, requests=None):
+        if requests is None:
+            requests = self.env["order.return.request"].with_user(self.receiver)
+        request = requests.create(
+            {
+                "order_id": order.id,
+                "request_type": "exchange",
+                "reason": "Wrong colour",
+                "line_ids": [
+                    Command.create(
+                        {"product_id": self.product_in_stock.id, "quantity": 1}
+                    )
+                ],
+            }
+        )
+        request.action_submit()
+        return request.with_env(self.env)
+
+    def _activities(self, request, activity_type):
+        return request.activity_ids.filtered(
+            lambda a: a.activity_type_id == activity_type
+        )
+
+    def test_submission_gives_one_manager_an_activity(self):
+        order = self._completed_order()
+        order.team_id.user_id = self.manager
+        request = self._submitted(order)
+        activity = request.activity_ids
+        self.assertEqual(activity.activity_type_id, self.decide)
+        self.assertEqual(activity.user_id, self.manager, "the team leader")
+        self.assertFalse(activity.summary, "titled by its type, in each language")
+        self.assertEqual(activity.display_name, "Return or Exchange to Decide")
+
+    def test_managers_share_the_requests_to_decide(self):
+        order = self._completed_order()
+        order.team_id.user_id = self.receiver  # not a manager
+        first = self._activities(self._submitted(order), self.decide)
+        second = self._activities(self._submitted(order), self.decide)
+        managers = self.env.ref("order_mgmt_procedure.group_procedure_manager")
+        self.assertIn(managers, first.user_id.all_group_ids)
+        self.assertIn(managers, second.user_id.all_group_ids)
+        self.assertNotEqual(first.user_id, second.user_id, "the least busy first")
+
+    def test_decision_closes_it_and_tells_the_requester(self):
+        order = self._completed_order()
+        approved = self._submitted(order)
+        rejected = self._submitted(order)
+        approved.with_user(self.manager).action_approve()
+        rejected.with_user(self.manager).action_reject()
+        for request, activity_type in (
+            (approved, self.approved),
+            (rejected, self.rejected),
+        ):
+            with self.subTest(state=request.state):
+                self.assertFalse(self._activities(request, self.decide), "closed")
+                told = request.activity_ids
+                self.assertEqual(told.activity_type_id, activity_type)
+                self.assertEqual(told.user_id, self.receiver)
+                self.assertFalse(told.summary)
+                self.assertTrue(
+                    self.env["mail.message"].search(
+                        [
+                            ("model", "=", request._name),
+                            ("res_id", "=", request.id),
+                            ("partner_ids", "in", self.receiver.partner_id.ids),
+                        ]
+                    ),
+                    "Odoo's assignment notice reaches the receiver",
+                )
+
+    def test_decision_in_the_requester_language(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["order_mgmt_procedure"], ["zh_CN"], overwrite=True
+        )
+        self.receiver.lang = "zh_CN"
+        request = self._submitted(self._completed_order())
+        request.with_user(self.manager).action_approve()
+        told = request.activity_ids.with_user(self.receiver).with_context(lang="zh_CN")
+        self.assertEqual(told.display_name, "退换货申请已审核通过")
+        notice = self.env["mail.message"].search(
+            [
+                ("model", "=", request._name),
+                ("res_id", "=", request.id),
+                ("partner_ids", "in", self.receiver.partner_id.ids),
+            ]
+        )
+        self.assertIn("退换货申请已审核通过", notice.subject)
+
+    def test_portal_request_tells_the_salesperson(self):
+        order = self._completed_order()
+        self.assertEqual(order.user_id, self.receiver)
+        portal = new_test_user(self.env, "omp_return_portal", "base.group_portal")
+        # The portal creates the request under sudo for the customer.
+        request = self._submitted(
+            order, self.env["order.return.request"].with_user(portal).sudo()
+        )
+        self.assertEqual(request.create_uid, portal)
+        request.with_user(self.manager).action_reject()
+        self.assertEqual(
+            self._activities(request, self.rejected).user_id, self.receiver
+        )
+
+    def test_manager_deciding_their_own_request_is_not_told(self):
+        order = self._completed_order()
+        request = self._submitted(
+            order, self.env["order.return.request"].with_user(self.manager)
+        )
+        request.with_user(self.manager).action_approve()
+        self.assertFalse(request.activity_ids)
 
 
 @tagged("post_install", "-at_install")
@@ -448,4 +654,7 @@ class TestReturnHooks(ReturnFlowCase):
         request.sudo().deadline = fields.Date.context_today(request) - timedelta(days=1)
         with self._override("_prepare_overdue_activity_vals", change):
             self.env["order.return.request"]._cron_flag_overdue()
-        self.assertEqual(request.activity_ids.summary, "Call the customer back")
+        todo = request.activity_ids.filtered(
+            lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_todo")
+        )
+        self.assertEqual(todo.summary, "Call the customer back")

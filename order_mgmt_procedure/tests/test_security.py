@@ -322,3 +322,97 @@ class TestUsersWithoutProcedureRole(OrderProcedureCase):
                 Form(shipped.with_user(user))
                 shipped.with_user(user).read(["procedure_stage", "priority_reason"])
         Form(shipped.picking_ids.with_user(self.warehouse_user))
+
+
+@tagged("post_install", "-at_install")
+class TestReceiverContacts(OrderProcedureCase):
+    """Receivers take phone orders: they create customers and delivery
+    addresses and correct them, so that the intake checks pass; the rest of
+    contact management stays with Odoo's contact managers."""
+
+    def test_receiver_creates_and_corrects_customers_and_addresses(self):
+        Partner = self.env["res.partner"].with_user(self.receiver)
+        customer = Partner.create(
+            {
+                "name": "Ningbo Harbour Trading",
+                "is_company": True,
+                "street": "8 Zhongshan Road",
+                "city": "Ningbo",
+                "zip": "315000",
+                "country_id": self.env.ref("base.cn").id,
+                "phone": "+86 574 8888 1234",
+            }
+        )
+        address = Partner.create(
+            {
+                "name": "Ningbo Harbour Warehouse",
+                "type": "delivery",
+                "parent_id": customer.id,
+                "street": "1 Beilun Port Road",
+                "city": "Ningbo",
+                "zip": "315800",
+                "country_id": self.env.ref("base.cn").id,
+            }
+        )
+        self.assertEqual(address.commercial_partner_id, customer)
+        self.assertEqual(customer.child_ids, address)
+        address.write({"street": "3 Beilun Port Road"})
+        self.assertEqual(address.street, "3 Beilun Port Road")
+        with Form(customer) as form:
+            form.phone = "+86 574 8888 5678"
+        self.assertEqual(customer.phone, "+86 574 8888 5678")
+        # Other customers of the company too: a phone order may come from any.
+        self.customer.with_user(self.receiver).write({"zip": "310012"})
+        self.assertEqual(self.customer.zip, "310012")
+
+    def test_what_stays_with_contact_managers(self):
+        customer = self.customer.with_user(self.receiver)
+        key_account = self.env.ref("order_mgmt_procedure.partner_category_key_account")
+        vendor = self.env["res.partner"].create({"name": "Suzhou Board Mill"})
+        with self.assertRaises(AccessError):
+            customer.unlink()
+        with self.assertRefused(AccessError, "ask a contact manager"):
+            customer.action_archive()
+        with self.assertRefused(AccessError, "Tags"):
+            customer.write({"category_id": [Command.link(key_account.id)]})
+        with self.assertRefused(AccessError, "Tags"):
+            self.env["res.partner"].with_user(self.receiver).create(
+                {"name": "Self-made Key Account", "category_id": key_account.ids}
+            )
+        with self.assertRaises(AccessError):
+            self.env["res.partner.category"].with_user(self.receiver).create(
+                {"name": "VIP"}
+            )
+        with self.assertRaises(AccessError):
+            self.env["res.partner.bank"].with_user(self.receiver).create(
+                {"acc_number": "6222 0000 1111", "partner_id": customer.id}
+            )
+        with self.assertRefused(AccessError, "Qualified Supplier"):
+            vendor.with_user(self.receiver).write({"supplier_qualified": True})
+        with self.assertRefused(AccessError, "only contact managers"):
+            self.company.partner_id.with_user(self.receiver).write({"street": "x"})
+        with self.assertRaises(AccessError):
+            self.reviewer.partner_id.with_user(self.receiver).write({"phone": "1"})
+        self.assertTrue(customer.active)
+        self.assertFalse(customer.category_id)
+        self.assertFalse(vendor.supplier_qualified)
+
+    def test_odoo_contact_rights_are_kept(self):
+        """A receiver who also manages contacts in Odoo keeps all of it."""
+        sales_admin = new_test_user(
+            self.env,
+            "omp_receiver_sales_admin",
+            "order_mgmt_procedure.group_order_receiver,sales_team.group_sale_manager",
+        )
+        key_account = self.env.ref("order_mgmt_procedure.partner_category_key_account")
+        self.customer.with_user(sales_admin).write(
+            {"category_id": [Command.link(key_account.id)]}
+        )
+        self.assertEqual(self.customer.category_id, key_account)
+        contacts_admin = new_test_user(
+            self.env,
+            "omp_receiver_contacts_admin",
+            "order_mgmt_procedure.group_order_receiver,base.group_partner_manager",
+        )
+        self.customer.with_user(contacts_admin).action_archive()
+        self.assertFalse(self.customer.active)

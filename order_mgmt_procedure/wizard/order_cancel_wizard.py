@@ -1,5 +1,6 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
+from odoo.tools.misc import format_amount
 
 from ..models.order_cancel_refund_rule import LOGISTICS_STAGES
 
@@ -19,10 +20,19 @@ class OrderCancelWizard(models.TransientModel):
         "order.cancel.refund.rule", string="Refund Rule", compute="_compute_refund"
     )
     currency_id = fields.Many2one(related="order_id.currency_id")
-    paid_amount = fields.Monetary(
-        string="Paid or Invoiced",
+    invoiced_amount = fields.Monetary(
+        string="Invoiced",
         compute="_compute_refund",
         currency_field="currency_id",
+        help="Posted invoices of the order less its posted credit notes: what "
+        "the refund rule's percentage applies to.",
+    )
+    paid_amount = fields.Monetary(
+        string="Paid",
+        compute="_compute_refund",
+        currency_field="currency_id",
+        help="What the customer paid on those invoices (or online, before any "
+        "invoice).",
     )
     return_shipping_cost = fields.Monetary(
         string="Return Shipping Deducted",
@@ -32,11 +42,12 @@ class OrderCancelWizard(models.TransientModel):
     refund_amount = fields.Monetary(
         compute="_compute_refund", currency_field="currency_id"
     )
-    refund_summary = fields.Char(compute="_compute_refund")
+    refund_summary = fields.Text(compute="_compute_refund")
 
     # === COMPUTE METHODS === #
 
     @api.depends("order_id")
+    @api.depends_context("lang")
     def _compute_refund(self):
         Rule = self.env["order.cancel.refund.rule"]
         for wizard in self:
@@ -45,27 +56,15 @@ class OrderCancelWizard(models.TransientModel):
             rule = Rule._get_rule(order.company_id, stage) if order else Rule
             base = order._get_refundable_amount() if order else 0.0
             amount, shipping = rule._compute_refund(base) if rule else (0.0, 0.0)
+            if not base:
+                shipping = 0.0  # nothing invoiced to deduct it from
             wizard.logistics_stage = stage
             wizard.rule_id = rule
-            wizard.paid_amount = base
+            wizard.invoiced_amount = base
+            wizard.paid_amount = order._get_paid_amount() if order else 0.0
             wizard.return_shipping_cost = shipping
             wizard.refund_amount = amount
-            wizard.refund_summary = (
-                self.env._(
-                    "Refund %(percent)s%% = %(amount)s, return shipping %(shipping)s "
-                    "by %(payer)s",
-                    percent=f"{rule.refund_percent:g}",
-                    amount=f"{amount:.2f}",
-                    shipping=f"{shipping:.2f}",
-                    payer=dict(
-                        rule._fields["return_shipping_by"]._description_selection(
-                            self.env
-                        )
-                    )[rule.return_shipping_by],
-                )
-                if rule
-                else False
-            )
+            wizard.refund_summary = wizard._get_refund_summary() if rule else False
 
     # === ACTION METHODS === #
 
@@ -102,18 +101,72 @@ class OrderCancelWizard(models.TransientModel):
 
     # === BUSINESS METHODS === #
 
+    def _get_refund_summary(self):
+        """The refund in plain words: how much, from what was invoiced and
+        paid, and what becomes of it."""
+        self.ensure_one()
+
+        def money(value):
+            return format_amount(self.env, value, self.currency_id)
+
+        invoiced, paid = self.invoiced_amount, self.paid_amount
+        refund, shipping = self.refund_amount, self.return_shipping_cost
+        if not invoiced:
+            if not paid:
+                return self.env._(
+                    "Nothing to refund: nothing was invoiced or paid for this order."
+                )
+            return self.env._(
+                "Nothing was invoiced but %(paid)s was paid: no credit note is "
+                "drafted; the accountants pay the payment back.",
+                paid=money(paid),
+            )
+        values = {
+            "refund": money(refund),
+            "percent": f"{self.rule_id.refund_percent:g}",
+            "invoiced": money(invoiced),
+            "shipping": money(shipping),
+        }
+        what = (
+            self.env._(
+                "Refund %(refund)s: %(percent)s%% of the %(invoiced)s invoiced, "
+                "less %(shipping)s return shipping paid by the customer.",
+                **values,
+            )
+            if shipping
+            else self.env._(
+                "Refund %(refund)s: %(percent)s%% of the %(invoiced)s invoiced.",
+                **values,
+            )
+        )
+        # The credit note first settles what is still due, the rest is money
+        # back.
+        paid_back = max(refund - (invoiced - paid), 0.0)
+        if self.currency_id.is_zero(refund):
+            how = self.env._("Nothing to refund: no credit note is drafted.")
+        elif self.currency_id.is_zero(paid):
+            how = self.env._(
+                "Nothing was paid yet: the credit note lowers what the customer "
+                "owes; no money is paid back."
+            )
+        elif self.currency_id.is_zero(paid_back):
+            how = self.env._(
+                "%(paid)s was paid: the credit note lowers what is still due; no "
+                "money is paid back.",
+                paid=money(paid),
+            )
+        else:
+            how = self.env._(
+                "%(paid)s was paid: %(paid_back)s is to be paid back to the customer.",
+                paid=money(paid),
+                paid_back=money(paid_back),
+            )
+        return f"{what}\n{how}"
+
     def _check_cancellable(self):
         """After shipment only procedure managers cancel, and a refund rule
         must cover the goods' logistics stage."""
-        if self.logistics_stage != "not_shipped" and not self.env.user.has_group(
-            "order_mgmt_procedure.group_procedure_manager"
-        ):
-            raise AccessError(
-                self.env._(
-                    "%(order)s has shipped: only procedure managers may cancel it.",
-                    order=self.order_id.display_name,
-                )
-            )
+        self.order_id._check_cancel_allowed()
         if not self.rule_id:
             raise UserError(
                 self.env._(
