@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -27,7 +27,8 @@ class StockPicking(models.Model):
         copy=False,
         tracking=True,
         help="When the customer should receive the goods; proposed from the "
-        "carrier's transit days.",
+        "scheduled date and the carrier's transit days, without a carrier from "
+        "the date promised to the customer or the scheduled date.",
     )
     # Odoo's users without a procedure role (salespeople) open deliveries
     # too: what they may not read is left out of their screens.
@@ -38,6 +39,11 @@ class StockPicking(models.Model):
         groups="order_mgmt_procedure.group_order_receiver,stock.group_stock_user",
     )
     is_procedure_delivery = fields.Boolean(compute="_compute_is_procedure_delivery")
+    # Packing Check Required switches the shipping checks on: the form then
+    # shows carrier, tracking number and expected date on its main page.
+    shipping_checks_required = fields.Boolean(
+        compute="_compute_shipping_checks_required", export_string_translation=False
+    )
     return_request_count = fields.Integer(
         compute="_compute_return_request_count",
         groups="order_mgmt_procedure.group_order_receiver,stock.group_stock_user",
@@ -53,14 +59,14 @@ class StockPicking(models.Model):
 
     # === COMPUTE METHODS === #
 
-    @api.depends("carrier_id")
+    @api.depends(
+        "carrier_id", "sale_id.commitment_date", "scheduled_date", "picking_type_code"
+    )
     def _compute_expected_delivery_date(self):
-        today = fields.Date.context_today(self)
         for picking in self:
-            if picking.carrier_id and not picking.expected_delivery_date:
-                picking.expected_delivery_date = today + timedelta(
-                    days=picking.carrier_id.transit_days
-                )
+            proposal = picking._get_expected_delivery_proposal()
+            if proposal:
+                picking.expected_delivery_date = proposal
             elif not picking.expected_delivery_date:
                 picking.expected_delivery_date = False
 
@@ -69,6 +75,14 @@ class StockPicking(models.Model):
         for picking in self:
             picking.is_procedure_delivery = bool(
                 picking.sale_id and picking.picking_type_code == "outgoing"
+            )
+
+    @api.depends("is_procedure_delivery", "company_id.packing_check_required")
+    def _compute_shipping_checks_required(self):
+        for picking in self:
+            picking.shipping_checks_required = (
+                picking.is_procedure_delivery
+                and picking.company_id.packing_check_required
             )
 
     def _compute_return_request_count(self):
@@ -155,6 +169,25 @@ class StockPicking(models.Model):
 
     # === BUSINESS METHODS: SHIPPING === #
 
+    def _get_expected_delivery_proposal(self):
+        """When the customer should receive the goods: the shipping day (the
+        scheduled date, today when it is past) plus the carrier's transit
+        days; without a carrier, for a customer delivery, the date promised
+        to the customer (the order's commitment date), else the scheduled
+        date. False when there is nothing to propose from."""
+        self.ensure_one()
+        scheduled = self.scheduled_date and fields.Date.context_today(
+            self, self.scheduled_date
+        )
+        if self.carrier_id:
+            shipping_day = max(scheduled or date.min, fields.Date.context_today(self))
+            return shipping_day + timedelta(days=self.carrier_id.transit_days)
+        if self.picking_type_code != "outgoing":
+            return False
+        if self.sale_id.commitment_date:
+            return fields.Date.context_today(self, self.sale_id.commitment_date)
+        return scheduled
+
     def _check_shippable(self):
         problems = self._get_shipping_problems()
         if problems:
@@ -170,9 +203,7 @@ class StockPicking(models.Model):
         problems = []
         # Packing Check Required switches the shipping checks on: the packing
         # check, and a carrier's tracking number and expected date.
-        for picking in self.filtered(
-            lambda p: p.is_procedure_delivery and p.company_id.packing_check_required
-        ):
+        for picking in self.filtered("shipping_checks_required"):
             if not picking.packing_checked:
                 problems.append(
                     self.env._(
@@ -215,9 +246,7 @@ class StockPicking(models.Model):
     def _on_validated(self):
         """The transfers were just validated: the customer hears of shipped
         deliveries, and return requests follow their transfers."""
-        self.filtered(
-            lambda p: p.is_procedure_delivery and p.company_id.packing_check_required
-        )._notify_shipped()
+        self.filtered("shipping_checks_required")._notify_shipped()
         if not self:
             return
         # sudo: the request follows its transfers, whoever validates them.

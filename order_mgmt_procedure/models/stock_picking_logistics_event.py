@@ -6,6 +6,7 @@ EXCEPTION_EVENT_TYPES = ("delayed", "lost", "damaged")
 
 class StockPickingLogisticsEvent(models.Model):
     _name = "stock.picking.logistics.event"
+    _inherit = ["order.procedure.facts.mixin"]
     _description = "Logistics Event of a Delivery"
     _order = "date desc, id desc"
 
@@ -42,11 +43,12 @@ class StockPickingLogisticsEvent(models.Model):
         store=True,
         help="Delays, losses and damages must be handled and the customer told.",
     )
+    # Follows the type as the user edits the line; only Resolve closes an
+    # exception (resolved_date), so none is saved as handled by mistake.
     state = fields.Selection(
         [("open", "Open"), ("resolved", "Resolved")],
         compute="_compute_state",
         store=True,
-        readonly=False,
     )
     handling_note = fields.Text(help="How the exception was handled.")
     resolved_by_id = fields.Many2one("res.users", readonly=True)
@@ -66,11 +68,11 @@ class StockPickingLogisticsEvent(models.Model):
         for event in self:
             event.is_exception = event.event_type in EXCEPTION_EVENT_TYPES
 
-    @api.depends("is_exception")
+    @api.depends("is_exception", "resolved_date")
     def _compute_state(self):
         for event in self:
-            if not event.state or not event.is_exception:
-                event.state = "open" if event.is_exception else "resolved"
+            resolved = not event.is_exception or event.resolved_date
+            event.state = "resolved" if resolved else "open"
 
     @api.depends("is_exception", "state")
     def _compute_can_resolve(self):
@@ -78,6 +80,14 @@ class StockPickingLogisticsEvent(models.Model):
             event.can_resolve = event.is_exception and event.state == "open"
 
     # === CRUD METHODS === #
+
+    @api.model
+    def _get_procedure_fact_fields(self):
+        steps = self.env._("Resolve")
+        return {
+            **super()._get_procedure_fact_fields(),
+            **dict.fromkeys(("state", "resolved_by_id", "resolved_date"), steps),
+        }
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -117,9 +127,8 @@ class StockPickingLogisticsEvent(models.Model):
                 )
             )
         to_resolve = self.filtered("can_resolve")
-        to_resolve.write(
+        to_resolve._write_procedure_facts(
             {
-                "state": "resolved",
                 "resolved_by_id": self.env.uid,
                 "resolved_date": fields.Datetime.now(),
             }

@@ -1,8 +1,15 @@
+import shutil
+import subprocess
+import unicodedata
 from datetime import timedelta
 
-from odoo import fields
+from lxml import etree
+
+from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.fields import Command
+from odoo.tests import Form, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import OrderProcedureCase
 
@@ -94,6 +101,101 @@ class TestShipping(OrderProcedureCase):
         self.assertIn("https://track.example.com/SF998877", mail.body)
         self.assertIn("SF Express", mail.body)
 
+    def _visible_outside_pages(self, record, field_name):
+        """Whether the form shows ``field_name`` of ``record`` outside the
+        notebook's pages (its main page), as the web client evaluates the
+        ``invisible`` of the field and of the groups around it."""
+        views = record.get_views([(False, "form")])
+        arch = etree.fromstring(views["views"]["form"]["arch"])
+        values = {}
+        for name in views["models"][record._name]["fields"]:
+            value = record[name]
+            values[name] = value.ids if isinstance(value, models.BaseModel) else value
+        nodes = arch.xpath(f"//field[@name='{field_name}'][not(ancestor::notebook)]")
+        return any(
+            not any(
+                safe_eval(element.get("invisible", "False"), dict(values))
+                for element in (node, *node.iterancestors())
+            )
+            for node in nodes
+        )
+
+    def test_carrier_and_tracking_on_the_main_page(self):
+        """With the shipping checks on, the clerk fills carrier and tracking
+        number on the delivery's main page, beside the packing check; with
+        them off, the form is Odoo's (both in Additional Info)."""
+        order = self._create_reviewed_order([(self.product_in_stock, 1)])
+        delivery = self._delivery(order).with_user(self.warehouse_user)
+        self.assertTrue(self.company.packing_check_required)
+        for field_name in (
+            "carrier_id",
+            "carrier_tracking_ref",
+            "expected_delivery_date",
+            "packing_checked",
+        ):
+            with self.subTest(field_name=field_name):
+                self.assertTrue(self._visible_outside_pages(delivery, field_name))
+
+        with Form(delivery) as form:
+            form.carrier_id = self.carrier
+            form.carrier_tracking_ref = "SF4321"
+        self.assertEqual(delivery.carrier_tracking_ref, "SF4321")
+        delivery.action_mark_packed()
+        self._validate(delivery)
+        self.assertEqual(delivery.state, "done")
+
+        self.company.packing_check_required = False
+        other = self._delivery(
+            self._create_reviewed_order([(self.product_in_stock, 1)])
+        ).with_user(self.warehouse_user)
+        for field_name in ("carrier_id", "carrier_tracking_ref"):
+            with self.subTest(field_name=field_name, checks="off"):
+                self.assertFalse(self._visible_outside_pages(other, field_name))
+        receipt = self.env["stock.picking"].create(
+            {"picking_type_id": self.warehouse.in_type_id.id}
+        )
+        self.assertFalse(self._visible_outside_pages(receipt, "carrier_id"))
+
+    def test_expected_date_proposed_without_carrier(self):
+        promised = fields.Datetime.now() + timedelta(days=6)
+        order = self._create_reviewed_order(
+            [(self.product_in_stock, 1)], commitment_date=promised
+        )
+        delivery = self._delivery(order)
+        self.assertFalse(delivery.carrier_id)
+        self.assertEqual(
+            delivery.expected_delivery_date,
+            fields.Date.context_today(delivery, promised),
+            "the date promised to the customer",
+        )
+        delivery.scheduled_date = fields.Datetime.now() + timedelta(days=2)
+        self.assertEqual(
+            delivery.expected_delivery_date,
+            fields.Date.context_today(delivery, promised),
+            "the promise, not the day it ships",
+        )
+
+        order = self._create_reviewed_order([(self.product_in_stock, 1)])
+        delivery = self._delivery(order).with_user(self.warehouse_user)
+        today = fields.Date.context_today(delivery)
+        scheduled = fields.Date.context_today(delivery, delivery.scheduled_date)
+        self.assertEqual(delivery.expected_delivery_date, scheduled)
+        with Form(delivery) as form:
+
+            def expected():
+                return fields.Date.to_date(form.expected_delivery_date)
+
+            self.assertEqual(expected(), scheduled)
+            form.scheduled_date = fields.Datetime.now() + timedelta(days=3)
+            self.assertEqual(expected(), today + timedelta(days=3))
+            form.carrier_id = self.carrier
+            self.assertEqual(
+                expected(),
+                today + timedelta(days=3 + self.carrier.transit_days),
+                "shipped on the scheduled day, then the carrier's transit days",
+            )
+        self.assertEqual(delivery.expected_delivery_date, today + timedelta(days=5))
+
     def test_shipping_label(self):
         order = self._create_reviewed_order(
             [(self.product_in_stock, 2)], client_order_ref="PO-778"
@@ -125,24 +227,75 @@ class TestShipping(OrderProcedureCase):
             with self.subTest(expected=expected):
                 self.assertIn(expected, html)
 
-    def test_shipping_label_pdf(self):
-        if self.env["ir.actions.report"].get_wkhtmltopdf_state() not in (
-            "ok",
-            "upgrade",
-        ):
+    def _label_text(self, delivery, lang=None):
+        """The text of the delivery's label PDF, as pdftotext reads it."""
+        Report = self.env["ir.actions.report"]
+        if Report.get_wkhtmltopdf_state() not in ("ok", "upgrade"):
             self.skipTest("wkhtmltopdf is not installed: the PDF cannot be made")
-        order = self._create_reviewed_order([(self.product_in_stock, 1)])
-        delivery = self._delivery(order)
-        delivery.write({"carrier_id": self.carrier.id, "carrier_tracking_ref": "SF77"})
-        pdf, report_type = (
-            self.env["ir.actions.report"]
-            .with_context(force_report_rendering=True)
-            ._render_qweb_pdf(
-                "order_mgmt_procedure.action_report_shipping_label", delivery.ids
+        pdftotext = shutil.which("pdftotext")
+        if not pdftotext:
+            self.skipTest(
+                "pdftotext (Debian package poppler-utils) is not installed: the "
+                "label's text cannot be read"
             )
+        pdf, report_type = Report.with_context(
+            force_report_rendering=True, lang=lang or self.env.lang
+        )._render_qweb_pdf(
+            "order_mgmt_procedure.action_report_shipping_label", delivery.ids
         )
         self.assertEqual(report_type, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF"))
+        text = subprocess.run(
+            [pdftotext, "-", "-"], input=pdf, capture_output=True, check=True
+        ).stdout.decode()
+        # The CJK fonts name some ideographs by the look-alike Kangxi radical
+        # in the PDF's text (人 as U+2F08): NFKC reads them as the ideographs.
+        return unicodedata.normalize("NFKC", text)
+
+    def _labelled_delivery(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["order_mgmt_procedure"], ["zh_CN"], overwrite=True
+        )
+        self.customer.name = "杭州新宇电子有限公司"
+        order = self._create_reviewed_order([(self.product_in_stock, 1)])
+        delivery = self._delivery(order)
+        delivery.write({"carrier_id": self.carrier.id, "carrier_tracking_ref": "SF77"})
+        return delivery
+
+    def test_shipping_label_pdf_in_chinese(self):
+        """The label prints in the recipient's language, in Chinese
+        characters, not as mojibake (the page has its charset and styles)."""
+        delivery = self._labelled_delivery()
+        self.customer.lang = "zh_CN"
+        text = self._label_text(delivery, lang="en_US")
+        for expected in (
+            "收件人",
+            "杭州新宇电子有限公司",
+            "寄件人",
+            "物流单号",
+            "SF77",
+        ):
+            with self.subTest(expected=expected):
+                self.assertIn(expected, text)
+        self.assertNotIn("Ship to", text)
+        self.assertNotIn("æ", text)
+
+        # A recipient without a language: the reader's.
+        self.customer.lang = False
+        text = self._label_text(delivery, lang="zh_CN")
+        self.assertIn("收件人", text)
+        self.assertIn("杭州新宇电子有限公司", text)
+
+    def test_shipping_label_pdf_in_english(self):
+        delivery = self._labelled_delivery()
+        self.customer.lang = "en_US"
+        text = self._label_text(delivery, lang="zh_CN")
+        for expected in ("Ship to", "Sender", "Tracking Number", "SF Express", "SF77"):
+            with self.subTest(expected=expected):
+                self.assertIn(expected.lower(), text.lower())
+        self.assertIn("杭州新宇电子有限公司", text)
+        self.assertNotIn("收件人", text)
 
     def test_logistics_events_and_exceptions(self):
         order = self._create_reviewed_order([(self.product_in_stock, 1)])
@@ -215,6 +368,132 @@ class TestShipping(OrderProcedureCase):
         self.assertEqual(lost.resolved_by_id, self.warehouse_user)
         self.assertFalse(lost.can_resolve)
         self.assertFalse(in_transit.resolved_by_id, "never was an exception")
+
+    def _found_by_filter(self, model, filter_name, domain, user):
+        """The records of ``domain`` that the search view's filter finds."""
+        records = self.env[model].with_user(user)
+        arch = records.get_views([(False, "search")])["views"]["search"]["arch"]
+        [node] = etree.fromstring(arch).xpath(f"//filter[@name='{filter_name}']")
+        return records.search(domain + safe_eval(node.get("domain")))
+
+    def _exception_mails(self, delivery):
+        """The customer's e-mails about the delivery's exceptions, oldest first."""
+        return delivery.message_ids.filtered(
+            lambda m: (
+                self.customer in m.partner_ids
+                and "news about the delivery" in (m.subject or "")
+            )
+        ).sorted("id")
+
+    def test_exception_entered_in_the_logistics_tab_stays_open(self):
+        """The clerk adds a line in the Logistics tab, changes its type to
+        Delayed and saves: the exception is open, the customer hears of a
+        problem being handled, and only Resolve closes it."""
+        order = self._create_reviewed_order([(self.product_in_stock, 1)])
+        delivery = self._ship(order)
+        with Form(delivery.with_user(self.warehouse_user)) as form:
+            with form.logistics_event_ids.new() as line:
+                self.assertEqual(line.event_type, "in_transit")
+                line.event_type = "delayed"
+                self.assertTrue(line.is_exception)
+                self.assertEqual(line.state, "open", "the state follows the type")
+                line.description = "Held at customs"
+        event = delivery.logistics_event_ids
+        self.assertEqual(event.event_type, "delayed")
+        self.assertEqual(event.state, "open")
+        self.assertFalse(event.resolved_by_id)
+        self.assertTrue(event.with_user(self.warehouse_user).can_resolve)
+        self.assertTrue(order.logistics_exception)
+        self.assertEqual(
+            self._found_by_filter(
+                "stock.picking.logistics.event",
+                "open_exceptions",
+                [("picking_id", "=", delivery.id)],
+                self.warehouse_user,
+            ),
+            event,
+            "listed under the open exceptions",
+        )
+        self.assertEqual(
+            self._found_by_filter(
+                "stock.picking",
+                "logistics_exception",
+                [("id", "=", delivery.id)],
+                self.warehouse_user,
+            ),
+            delivery,
+        )
+        [told] = self._exception_mails(delivery)
+        self.assertIn("has a problem, and we are handling it", told.body)
+        self.assertNotIn("has been handled", told.body)
+
+        with Form(delivery.with_user(self.warehouse_user)) as form:
+            with form.logistics_event_ids.edit(0) as line:
+                line.handling_note = "Customs cleared; delivery tomorrow."
+        self.assertEqual(event.state, "open", "a note alone does not resolve")
+        event.with_user(self.warehouse_user).action_resolve()
+        self.assertEqual(event.state, "resolved")
+        self.assertEqual(event.resolved_by_id, self.warehouse_user)
+        self.assertFalse(order.logistics_exception)
+        self.assertFalse(
+            self._found_by_filter(
+                "stock.picking.logistics.event",
+                "open_exceptions",
+                [("picking_id", "=", delivery.id)],
+                self.warehouse_user,
+            )
+        )
+        handled = self._exception_mails(delivery)[1:]
+        self.assertEqual(len(handled), 1)
+        self.assertIn("has been handled", handled.body)
+        self.assertIn("Customs cleared; delivery tomorrow.", handled.body)
+
+    def test_exception_created_over_rpc_stays_open(self):
+        """What the web client sends on save, and a client that sends the
+        state itself: an exception starts open, only Resolve resolves it."""
+        order = self._create_reviewed_order([(self.product_in_stock, 1)])
+        delivery = self._ship(order).with_user(self.warehouse_user)
+        delivery.web_save(
+            {
+                "logistics_event_ids": [
+                    Command.create({"event_type": "damaged", "description": "Torn"})
+                ]
+            },
+            {"logistics_event_ids": {"fields": {"state": {}}}},
+        )
+        event = delivery.logistics_event_ids
+        self.assertEqual(event.state, "open")
+        self.assertTrue(order.logistics_exception)
+        Event = self.env["stock.picking.logistics.event"].with_user(self.warehouse_user)
+        with self.assertRefused(AccessError, "changes only through Resolve"):
+            Event.create(
+                {"picking_id": delivery.id, "event_type": "lost", "state": "resolved"}
+            )
+        with self.assertRefused(AccessError, "changes only through Resolve"):
+            event.with_user(self.warehouse_user).write({"state": "resolved"})
+        with self.assertRefused(AccessError, "changes only through Resolve"):
+            event.with_user(self.warehouse_user).write(
+                {"resolved_date": fields.Datetime.now()}
+            )
+        self.assertEqual(event.state, "open")
+        self.assertEqual(len(delivery.logistics_event_ids), 1)
+        self.assertNotIn(
+            "has been handled",
+            "".join(self._exception_mails(delivery).mapped("body")),
+        )
+
+    def test_event_changed_to_an_exception_opens(self):
+        order = self._create_reviewed_order([(self.product_in_stock, 1)])
+        delivery = self._ship(order)
+        event = (
+            self.env["stock.picking.logistics.event"]
+            .with_user(self.warehouse_user)
+            .create({"picking_id": delivery.id, "event_type": "in_transit"})
+        )
+        self.assertEqual(event.state, "resolved")
+        event.event_type = "lost"
+        self.assertEqual(event.state, "open")
+        self.assertTrue(order.logistics_exception)
 
     def test_who_records_events(self):
         order = self._create_reviewed_order([(self.product_in_stock, 1)])
