@@ -268,3 +268,10 @@ class StockPicking(models.Model):
         if vals:
             returned.sudo().write(vals)
         return returned
+
+    def _track_finalize(self):
+        # The tracking of the procedure's scheduled actions (the reservation
+        # of the stock check) in the company's language.
+        for pickings in self._iter_tracking_by_procedure_lang():
+            super(StockPicking, pickings)._track_finalize()
+        return None

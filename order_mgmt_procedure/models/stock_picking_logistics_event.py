@@ -87,13 +87,19 @@ class StockPickingLogisticsEvent(models.Model):
             responsible = (
                 event.sale_id.user_id or event.picking_id.user_id or self.env.user
             )
-            event.picking_id.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=self.env._(
-                    "Logistics exception: %(type)s",
-                    type=event._get_type_label(),
-                ),
-                note=event.description or "",
+            # Titled by its type in the reader's language; the note, stored,
+            # in the company's.
+            picking = event.picking_id._with_procedure_lang()
+            event_type = event.with_env(picking.env)._get_type_label()
+            picking.activity_schedule(
+                "order_mgmt_procedure.mail_activity_type_logistics_exception",
+                note=picking.env._(
+                    "%(type)s: %(description)s",
+                    type=event_type,
+                    description=event.description,
+                )
+                if event.description
+                else event_type,
                 user_id=responsible.id,
             )
         exceptions._notify_customer()
