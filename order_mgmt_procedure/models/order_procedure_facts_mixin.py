@@ -6,6 +6,8 @@ from odoo.tools import SQL
 # no value an XML-RPC or JSON-RPC client can send: a user's context never
 # carries it.
 _PROCEDURE_WRITE = object()
+# Marks a transaction whose tracking is worded in the company's language.
+_TRACKING_IN_PROCEDURE_LANG = "order_mgmt_procedure.tracking_in_procedure_lang"
 
 
 class OrderProcedureFactsMixin(models.AbstractModel):
@@ -47,6 +49,54 @@ class OrderProcedureFactsMixin(models.AbstractModel):
         return self.with_context(order_procedure_write=_PROCEDURE_WRITE).create(
             vals_list
         )
+
+    def _get_procedure_lang(self):
+        """The language of the texts the procedure stores on the records
+        (chatter notes, activity notes, the tracking of its scheduled
+        actions): their company's, else the current one. The chatter is read
+        by everyone; texts that can be worded when read are not stored."""
+        company = (
+            self.company_id[:1] if "company_id" in self._fields else self.browse()
+        ) or self.env.company
+        # sudo: the company's language, for whoever's step writes the text.
+        return company.sudo().partner_id.lang or self.env.lang or "en_US"
+
+    def _with_procedure_lang(self):
+        """The records in the language of the procedure's stored texts."""
+        return self.with_context(lang=self._get_procedure_lang())
+
+    def _group_by_procedure_lang(self):
+        """``{language: records}`` of the records, by _get_procedure_lang."""
+        ids = {}
+        for record in self:
+            ids.setdefault(record._get_procedure_lang(), []).append(record.id)
+        return {lang: self.browse(lang_ids) for lang, lang_ids in ids.items()}
+
+    def _track_in_procedure_lang(self):
+        """The tracking of the current transaction (written at its end) is
+        worded in each record's company language: for the scheduled actions
+        and the automatic steps, whose user's language is nobody's. Odoo
+        words tracking in the language of whichever environment computes or
+        flushes the change first, which a step does not choose."""
+        self.env.cr.precommit.data[_TRACKING_IN_PROCEDURE_LANG] = True
+
+    def _iter_tracking_by_procedure_lang(self):
+        """For the models' _track_finalize, which runs Odoo's on each
+        recordset yielded: ``self`` as it is, or, in a transaction marked by
+        _track_in_procedure_lang, the tracked records by company language, in
+        that language, each with its own tracking data."""
+        data = self.env.cr.precommit.data
+        key = f"mail.tracking.{self._name}"
+        if not data.get(_TRACKING_IN_PROCEDURE_LANG) or not data.get(key):
+            yield self
+            return
+        initial_values = data.pop(key)
+        records = self.browse(list(initial_values)).exists()
+        for lang, group in records._group_by_procedure_lang().items():
+            data[key] = {
+                record_id: initial_values[record_id] for record_id in group.ids
+            }
+            yield group.with_context(lang=lang)
 
     def _lock_procedure_step(self):
         """Take the records' rows before a step of the procedure changes them.

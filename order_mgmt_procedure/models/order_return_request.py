@@ -6,6 +6,10 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_date
 
+from ..tools.text import join_items
+
+OVERDUE_ACTIVITY = "order_mgmt_procedure.mail_activity_type_return_overdue"
+
 REQUEST_TYPES = [("return", "Return"), ("exchange", "Exchange")]
 REQUEST_STATES = [
     ("draft", "Draft"),
@@ -282,7 +286,7 @@ class OrderReturnRequest(models.Model):
             raise UserError(
                 self.env._(
                     "Only submitted requests can be approved: %(requests)s.",
-                    requests=", ".join(not_submitted.mapped("name")),
+                    requests=join_items(self.env, not_submitted.mapped("name")),
                 )
             )
         now = fields.Datetime.now()
@@ -320,7 +324,7 @@ class OrderReturnRequest(models.Model):
                     "Only requests whose goods came back can be marked as done "
                     "(the return transfer received and, for an exchange, the "
                     "replacement delivered): %(requests)s.",
-                    requests=", ".join(waiting.mapped("name")),
+                    requests=join_items(self.env, waiting.mapped("name")),
                 )
             )
         self._write_procedure_facts({"state": "done"})
@@ -489,7 +493,7 @@ class OrderReturnRequest(models.Model):
     def _cron_flag_overdue(self, batch_size=1000):
         """An activity for whoever approved each overdue request, once;
         created in batches, a constant number of queries per batch."""
-        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        activity_type = self.env.ref(OVERDUE_ACTIVITY)
         overdue = self.search([("is_overdue", "=", True)], order="id")
         flagged = set(
             self.env["mail.activity"]
@@ -506,7 +510,7 @@ class OrderReturnRequest(models.Model):
         for start in range(0, len(to_flag), batch_size):
             batch = to_flag[start : start + batch_size]
             # Quick update: no assignment e-mail per activity; the approver
-            # finds them in their activities, as with any scheduled to-do.
+            # finds them in their activities, as with any scheduled activity.
             self.env["mail.activity"].with_context(
                 mail_activity_quick_update=True
             ).create(batch._prepare_overdue_activity_vals(activity_type))
@@ -519,20 +523,42 @@ class OrderReturnRequest(models.Model):
         return True
 
     def _prepare_overdue_activity_vals(self, activity_type):
-        """The scheduled action's to-do for each overdue request."""
+        """The scheduled action's activity for each overdue request: no
+        summary, the type's name is its title in the reader's language; its
+        note is stored, in the company's language."""
         model_id = self.env["ir.model"]._get_id(self._name)
         today = fields.Date.context_today(self)
-        return [
-            {
-                "res_model_id": model_id,
-                "res_id": request.id,
-                "activity_type_id": activity_type.id,
-                "summary": self.env._(
-                    "Overdue: due on %(date)s",
-                    date=format_date(self.env, request.deadline),
-                ),
-                "date_deadline": today,
-                "user_id": (request.approved_by_id or self.env.user).id,
-            }
-            for request in self
-        ]
+        vals_list = []
+        for request in self:
+            env = request._with_procedure_lang().env
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": request.id,
+                    "activity_type_id": activity_type.id,
+                    "note": env._(
+                        "Due on %(date)s.", date=format_date(env, request.deadline)
+                    ),
+                    "date_deadline": today,
+                    "user_id": (request.approved_by_id or self.env.user).id,
+                }
+            )
+        return vals_list
+
+    @api.model
+    def _upgrade_overdue_activities(self):
+        """Run at each update (data/mail_activity_type_data.xml): the overdue
+        flags of earlier versions, to-dos titled in English by the scheduled
+        action, become activities of the overdue type."""
+        todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
+        if not todo:
+            return
+        self.env["mail.activity"].search(
+            [
+                ("res_model", "=", self._name),
+                ("activity_type_id", "=", todo.id),
+                ("summary", "=like", "Overdue: due on %"),
+            ]
+        ).write(
+            {"activity_type_id": self.env.ref(OVERDUE_ACTIVITY).id, "summary": False}
+        )

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import MissingError, UserError, ValidationError
+from odoo.tools import formatLang
 from odoo.tools.mail import single_email_re
 
 from odoo.addons.phone_validation.tools import phone_validation
@@ -78,93 +79,266 @@ class OrderReviewRule(models.Model):
         return bool(self._filter_company(order.company_id))
 
     def _evaluate(self, order):
-        """Problems the rule finds on ``order``, in plain words; empty when it
-        passes. Manual rules find nothing: the reviewer ticks them."""
+        """Problems the rule finds on ``order``, in plain words of the
+        current language; empty when it passes. Manual rules find nothing:
+        the reviewer ticks them."""
+        self.ensure_one()
+        return self._render_findings([self._find_problems(order)])[0]
+
+    def _find_problems(self, order):
+        """What the rule finds wrong on ``order``, as findings: ``{"code":
+        ..., "params": {...}}`` dicts that _render_findings words in the
+        reader's language. Empty when it passes."""
         self.ensure_one()
         evaluator = getattr(self, f"_evaluate_{self.check_type}", None)
         return evaluator(order) if evaluator else []
 
-    def _pass_message(self, order):
-        """What a passing automatic check found, for the checklist."""
+    def _pass_finding(self, order):
+        """What a passing automatic check found, as a finding; None for
+        manual rules."""
         self.ensure_one()
-        messages = {
-            "completeness": self.env._(
-                "Customer, address, contact and lines are complete."
-            ),
-            "contact_format": self.env._(
-                "Phone numbers and e-mail addresses are valid."
-            ),
-            "stock": self.env._(
-                "Every product is available in %(warehouse)s.",
-                warehouse=order.warehouse_id.display_name,
-            ),
-            "payment_terms": self.env._(
-                "Payment: %(terms)s.",
-                terms=order.payment_term_id.display_name
-                or order.preferred_payment_method_line_id.display_name,
-            ),
-            "credit": self.env._("The order is within the customer's credit limit.")
-            if order.company_id.account_use_credit_limit
-            else self.env._("The company does not use credit limits."),
-            "discount": self.env._(
-                "No discount above %(max)s%%.", max=_format_number(self.max_discount)
-            ),
-            "pricelist_price": self.env._("Unit prices follow the pricelist."),
+        if self.check_type == "stock":
+            return _finding("stock_ok", warehouse=_ref(order.warehouse_id))
+        if self.check_type == "payment_terms":
+            return _finding(
+                "payment_ok",
+                terms=_ref(
+                    order.payment_term_id or order.preferred_payment_method_line_id
+                ),
+            )
+        if self.check_type == "credit":
+            return _finding(
+                "credit_ok"
+                if order.company_id.account_use_credit_limit
+                else "credit_not_used"
+            )
+        if self.check_type == "discount":
+            return _finding("discount_ok", max=_format_number(self.max_discount))
+        if self.check_type in AUTOMATIC_CHECK_TYPES:
+            return _finding(f"{self.check_type}_ok")
+        return None
+
+    # === BUSINESS METHODS: wording of the findings === #
+
+    @api.model
+    def _render_findings(self, findings_lists):
+        """The texts of ``findings_lists`` (lists of findings, one list by
+        checklist item), in the language of the environment. The records the
+        findings name are read once for the whole batch: no query by item."""
+        names = self._read_finding_records(findings_lists)
+        return [
+            [self._render_finding(finding, names) for finding in findings or []]
+            for findings in findings_lists
+        ]
+
+    @api.model
+    def _read_finding_records(self, findings_lists):
+        """``{(model, id): record}`` of every record the findings name, each
+        model browsed once so that its names are read in one batch."""
+        ids = {}
+        for findings in findings_lists:
+            for finding in findings or []:
+                for value in finding.get("params", {}).values():
+                    if not isinstance(value, dict):
+                        continue
+                    if value.get("model"):
+                        ids.setdefault(value["model"], set()).add(value["id"])
+                    elif value.get("currency"):
+                        ids.setdefault("res.currency", set()).add(value["currency"])
+        # sudo: the checklist names what the checks looked at (a delivery
+        # contact, a payment term); whoever may read the item reads its text,
+        # as when the text was stored.
+        return {
+            (model, record.id): record
+            for model, model_ids in ids.items()
+            if model in self.env
+            for record in self.env[model].sudo().browse(sorted(model_ids))
         }
-        return messages.get(self.check_type, "")
+
+    def _render_param(self, value, names):
+        """A parameter of a finding as text: a record by its current name
+        (its name when checked if it was deleted since), an amount in its
+        currency, labels, or the value itself."""
+        if not isinstance(value, dict):
+            return value
+        if value.get("model"):
+            record = names.get((value["model"], value["id"]))
+            try:
+                return record.display_name if record else value.get("name", "")
+            except MissingError:
+                return value.get("name", "")
+        if "amount" in value:
+            currency = names.get(("res.currency", value.get("currency")))
+            return formatLang(self.env, value["amount"], currency_obj=currency)
+        if "labels" in value:
+            return join_items(
+                self.env, [self._render_label(label) for label in value["labels"]]
+            )
+        return ""
+
+    def _render_label(self, label):
+        labels = {
+            "street": self.env._("street"),
+            "city": self.env._("city"),
+            "country": self.env._("country"),
+            "zip": self.env._("ZIP code"),
+        }
+        return labels.get(label, label)
+
+    def _render_finding(self, finding, names):
+        """One finding in words; an unknown code shows its stored text."""
+        env = self.env
+        code = finding.get("code")
+        p = {
+            key: self._render_param(value, names)
+            for key, value in finding.get("params", {}).items()
+        }
+        if code == "no_customer":
+            return env._("No customer is set.")
+        if code == "no_delivery_address":
+            return env._("No delivery address is set.")
+        if code == "address_incomplete":
+            return env._(
+                "The delivery address %(address)s has no %(missing)s.",
+                address=p["address"],
+                missing=p["missing"],
+            )
+        if code == "no_contact":
+            return env._("No phone or e-mail for the customer or the delivery contact.")
+        if code == "no_product_line":
+            return env._("The order has no product line.")
+        if code == "line_quantity":
+            return env._(
+                "Line %(product)s: the quantity must be greater than 0.",
+                product=p["product"],
+            )
+        if code == "line_price":
+            return env._("Line %(product)s: no unit price.", product=p["product"])
+        if code == "completeness_ok":
+            return env._("Customer, address, contact and lines are complete.")
+        if code == "stock_short":
+            return env._(
+                "Only %(available)s of %(needed)s %(uom)s of %(product)s "
+                "available in %(warehouse)s.",
+                available=p["available"],
+                needed=p["needed"],
+                uom=p["uom"],
+                product=p["product"],
+                warehouse=p["warehouse"],
+            )
+        if code == "stock_ok":
+            return env._(
+                "Every product is available in %(warehouse)s.",
+                warehouse=p["warehouse"],
+            )
+        if code == "no_payment_terms":
+            return env._("No payment terms and no payment method are set.")
+        if code == "payment_ok":
+            return env._("Payment: %(terms)s.", terms=p["terms"])
+        if code == "credit_exceeded":
+            return env._(
+                "%(customer)s is over its credit limit of %(limit)s: %(total)s is "
+                "due with this order.",
+                customer=p["customer"],
+                limit=p["limit"],
+                total=p["total"],
+            )
+        if code == "credit_ok":
+            return env._("The order is within the customer's credit limit.")
+        if code == "credit_not_used":
+            return env._("The company does not use credit limits.")
+        if code == "discount_above":
+            return env._(
+                "Line %(product)s: discount %(discount)s%% is above the "
+                "%(max)s%% allowed.",
+                product=p["product"],
+                discount=p["discount"],
+                max=p["max"],
+            )
+        if code == "discount_ok":
+            return env._("No discount above %(max)s%%.", max=p["max"])
+        if code == "price_below":
+            return env._(
+                "Line %(product)s: unit price %(price)s is below the pricelist "
+                "price %(expected)s (more than %(max)s%% off).",
+                product=p["product"],
+                price=p["price"],
+                expected=p["expected"],
+                max=p["max"],
+            )
+        if code == "pricelist_price_ok":
+            return env._("Unit prices follow the pricelist.")
+        if code == "phone_invalid":
+            return env._(
+                "The phone number of %(contact)s is not valid for %(country)s: "
+                "%(reason)s",
+                contact=p["contact"],
+                country=p["country"] or env._("no country"),
+                reason=self._phone_problem(p["phone"], p["country_code"]),
+            )
+        if code == "email_invalid":
+            return env._(
+                "The e-mail address of %(contact)s is not valid: %(email)s",
+                contact=p["contact"],
+                email=p["email"],
+            )
+        if code == "contact_format_ok":
+            return env._("Phone numbers and e-mail addresses are valid.")
+        # Items checked before the findings were kept as codes keep the text
+        # they were written with.
+        return p.get("text", "")
+
+    def _phone_problem(self, phone, country_code):
+        """Why ``phone`` is not valid in ``country_code``, in the current
+        language (Odoo's phone validation, which is no query)."""
+        try:
+            phone_validation.phone_parse(phone, country_code)
+        except UserError as error:
+            reason = error.args[0]
+            return self.env._(reason) if not isinstance(reason, str) else reason
+        return ""
+
+    # === BUSINESS METHODS: the checks === #
 
     def _evaluate_completeness(self, order):
         problems = []
         if not order.partner_id:
-            problems.append(self.env._("No customer is set."))
+            problems.append(_finding("no_customer"))
         address = order.partner_shipping_id
         if not address:
-            problems.append(self.env._("No delivery address is set."))
+            problems.append(_finding("no_delivery_address"))
         else:
             missing = [
                 label
                 for label, value in (
-                    (self.env._("street"), address.street),
-                    (self.env._("city"), address.city),
-                    (self.env._("country"), address.country_id),
+                    ("street", address.street),
+                    ("city", address.city),
+                    ("country", address.country_id),
                 )
                 if not value
             ]
             if address.country_id.zip_required and not address.zip:
-                missing.append(self.env._("ZIP code"))
+                missing.append("zip")
             if missing:
                 problems.append(
-                    self.env._(
-                        "The delivery address %(address)s has no %(missing)s.",
-                        address=address.display_name,
-                        missing=join_items(self.env, missing),
+                    _finding(
+                        "address_incomplete",
+                        address=_ref(address),
+                        missing={"labels": missing},
                     )
                 )
         contacts = order.partner_shipping_id | order.partner_id
         if not any(contact.phone or contact.email for contact in contacts):
-            problems.append(
-                self.env._(
-                    "No phone or e-mail for the customer or the delivery contact."
-                )
-            )
+            problems.append(_finding("no_contact"))
         product_lines = order.order_line.filtered(lambda line: not line.display_type)
         if not product_lines:
-            problems.append(self.env._("The order has no product line."))
+            problems.append(_finding("no_product_line"))
         for line in product_lines:
+            product = _ref(line.product_id) if line.product_id else line.name
             if line.product_uom_qty <= 0:
-                problems.append(
-                    self.env._(
-                        "Line %(product)s: the quantity must be greater than 0.",
-                        product=line.product_id.display_name or line.name,
-                    )
-                )
+                problems.append(_finding("line_quantity", product=product))
             if line.price_unit <= 0 and not line.is_downpayment:
-                problems.append(
-                    self.env._(
-                        "Line %(product)s: no unit price.",
-                        product=line.product_id.display_name or line.name,
-                    )
-                )
+                problems.append(_finding("line_price", product=product))
         return problems
 
     def _evaluate_stock(self, order):
@@ -196,14 +370,13 @@ class OrderReviewRule(models.Model):
         for product, quantity in needed.items():
             if available[product.id] < quantity:
                 problems.append(
-                    self.env._(
-                        "Only %(available)s of %(needed)s %(uom)s of %(product)s "
-                        "available in %(warehouse)s.",
+                    _finding(
+                        "stock_short",
                         available=_format_number(max(available[product.id], 0)),
                         needed=_format_number(quantity),
-                        uom=product.uom_id.name,
-                        product=product.display_name,
-                        warehouse=order.warehouse_id.display_name,
+                        uom=_ref(product.uom_id),
+                        product=_ref(product),
+                        warehouse=_ref(order.warehouse_id),
                     )
                 )
         return problems
@@ -211,7 +384,7 @@ class OrderReviewRule(models.Model):
     def _evaluate_payment_terms(self, order):
         if order.payment_term_id or order.preferred_payment_method_line_id:
             return []
-        return [self.env._("No payment terms and no payment method are set.")]
+        return [_finding("no_payment_terms")]
 
     def _evaluate_credit(self, order):
         """The customer's open balance plus this order within its credit limit,
@@ -220,8 +393,25 @@ class OrderReviewRule(models.Model):
             return []
         # Not stored and not depending on the customer's balance or limit.
         order.invalidate_recordset(["partner_credit_warning"])
-        warning = order.partner_credit_warning
-        return [warning] if warning else []
+        if not order.partner_credit_warning:
+            return []
+        # The amounts of Sales' warning, kept as numbers to be worded in the
+        # reader's language.
+        customer = order.partner_id.commercial_partner_id
+        currency = order.company_id.currency_id
+        total = (
+            customer.credit
+            + customer.credit_to_invoice
+            + order.amount_total / (order.currency_rate or 1.0)
+        )
+        return [
+            _finding(
+                "credit_exceeded",
+                customer=_ref(customer),
+                limit=_amount(customer.credit_limit, currency),
+                total=_amount(total, currency),
+            )
+        ]
 
     def _evaluate_discount(self, order):
         problems = []
@@ -229,10 +419,9 @@ class OrderReviewRule(models.Model):
             allowed = max(self.max_discount, _pricelist_discount(line))
             if line.discount > allowed + 0.001:
                 problems.append(
-                    self.env._(
-                        "Line %(product)s: discount %(discount)s%% is above the "
-                        "%(max)s%% allowed.",
-                        product=line.product_id.display_name or line.name,
+                    _finding(
+                        "discount_above",
+                        product=_ref(line.product_id) if line.product_id else line.name,
                         discount=_format_number(line.discount),
                         max=_format_number(self.max_discount),
                     )
@@ -256,10 +445,9 @@ class OrderReviewRule(models.Model):
             floor = expected * (1 - allowed / 100)
             if line.currency_id.compare_amounts(line.price_unit, floor) < 0:
                 problems.append(
-                    self.env._(
-                        "Line %(product)s: unit price %(price)s is below the pricelist "
-                        "price %(expected)s (more than %(max)s%% off).",
-                        product=line.product_id.display_name,
+                    _finding(
+                        "price_below",
+                        product=_ref(line.product_id),
                         price=_format_number(line.price_unit),
                         expected=_format_number(expected),
                         max=_format_number(allowed),
@@ -275,25 +463,43 @@ class OrderReviewRule(models.Model):
             if contact.phone:
                 try:
                     phone_validation.phone_parse(contact.phone, country.code)
-                except UserError as error:
+                except UserError:
+                    # The reason is worded again when read, in the reader's
+                    # language, from the number and the country.
                     problems.append(
-                        self.env._(
-                            "The phone number of %(contact)s is not valid for "
-                            "%(country)s: %(reason)s",
-                            contact=contact.display_name,
-                            country=country.name or self.env._("no country"),
-                            reason=error.args[0],
+                        _finding(
+                            "phone_invalid",
+                            contact=_ref(contact),
+                            country=_ref(country) if country else "",
+                            phone=contact.phone,
+                            country_code=country.code or "",
                         )
                     )
             if contact.email and not single_email_re.match(contact.email.strip()):
                 problems.append(
-                    self.env._(
-                        "The e-mail address of %(contact)s is not valid: %(email)s",
-                        contact=contact.display_name,
-                        email=contact.email,
+                    _finding(
+                        "email_invalid", contact=_ref(contact), email=contact.email
                     )
                 )
         return problems
+
+
+def _finding(code, **params):
+    """A finding of a check: a code and its parameters, JSON values, worded
+    when read (order.review.rule._render_finding)."""
+    return {"code": code, "params": params}
+
+
+def _ref(record):
+    """A record named by a finding: read again when the finding is worded,
+    its current name kept for the case it is deleted."""
+    if not record:
+        return ""
+    return {"model": record._name, "id": record.id, "name": record.display_name}
+
+
+def _amount(value, currency):
+    return {"amount": value, "currency": currency.id}
 
 
 def _format_number(value):

@@ -1,6 +1,8 @@
 from odoo import models
 from odoo.exceptions import UserError
 
+from ..tools.text import join_items
+
 
 class PurchaseOrder(models.Model):
     _inherit = "purchase.order"
@@ -21,10 +23,11 @@ class PurchaseOrder(models.Model):
                 self.env._(
                     "Only qualified suppliers may be used: %(vendors)s has no valid "
                     "qualification (purchase tab of the vendor).",
-                    vendors=", ".join(
+                    vendors=join_items(
+                        self.env,
                         unqualified.partner_id.commercial_partner_id.mapped(
                             "display_name"
-                        )
+                        ),
                     ),
                 )
             )

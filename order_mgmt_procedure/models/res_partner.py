@@ -4,6 +4,8 @@ from odoo.tools.mail import single_email_re
 
 from odoo.addons.phone_validation.tools import phone_validation
 
+from ..tools.text import join_items
+
 # What the receivers' right on contacts leaves to those who manage contacts:
 # the customer grade (tags: the priority rules read it), removing a contact
 # (archiving as well as deleting) and a vendor's qualification.
@@ -126,9 +128,12 @@ class ResPartner(models.Model):
             self.env._(
                 "Order receivers create and correct customers and their "
                 "addresses; ask a contact manager to change %(fields)s.",
-                fields=", ".join(
-                    self._fields[name]._description_string(self.env)
-                    for name in sorted(fnames)
+                fields=join_items(
+                    self.env,
+                    [
+                        self._fields[name]._description_string(self.env)
+                        for name in sorted(fnames)
+                    ],
                 ),
             )
         )
@@ -145,7 +150,9 @@ class ResPartner(models.Model):
                 self.env._(
                     "%(contacts)s is the contact of a company of the database: "
                     "only contact managers change it.",
-                    contacts=", ".join(companies.partner_id.mapped("display_name")),
+                    contacts=join_items(
+                        self.env, companies.partner_id.mapped("display_name")
+                    ),
                 )
             )
 

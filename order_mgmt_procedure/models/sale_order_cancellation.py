@@ -4,6 +4,7 @@ the Cancel wizard."""
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..tools.text import join_items
 from .order_cancel_refund_rule import LOGISTICS_STAGES
 
 
@@ -78,7 +79,7 @@ class SaleOrder(models.Model):
                     "%(orders)s is confirmed: cancel it with Cancel on the order, "
                     "which applies the refund rules (after shipment, procedure "
                     "managers only).",
-                    orders=", ".join(confirmed.mapped("display_name")),
+                    orders=join_items(self.env, confirmed.mapped("display_name")),
                 )
             )
         return super().action_cancel()

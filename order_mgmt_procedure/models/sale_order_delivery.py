@@ -5,6 +5,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
+from ..tools.text import join_items
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
@@ -181,7 +183,7 @@ class SaleOrder(models.Model):
             raise UserError(
                 self.env._(
                     "Only shipped orders can be signed off: %(orders)s.",
-                    orders=", ".join(not_shipped.mapped("display_name")),
+                    orders=join_items(self.env, not_shipped.mapped("display_name")),
                 )
             )
 
@@ -191,8 +193,10 @@ class SaleOrder(models.Model):
         self._check_shipped()
         # sudo: a customer signing off on the portal may not write orders.
         self.sudo()._write_procedure_facts({"completed_date": fields.Datetime.now()})
-        self.sudo().message_post(
-            body=self.env._(
+        # sudo: as above; the note in the company's language.
+        order = self.sudo()._with_procedure_lang()
+        order.message_post(
+            body=order.env._(
                 "Signed off by %(user)s: the goods were received.",
                 user=signer.display_name,
             ),
@@ -219,15 +223,15 @@ class SaleOrder(models.Model):
             if not orders:
                 return closed
             orders._write_procedure_facts({"after_sales_closed": True})
-            orders._message_log_batch(
-                bodies={
-                    order.id: self.env._(
-                        "After-sales window closed on %(date)s.",
-                        date=format_date(self.env, order.after_sales_deadline),
-                    )
-                    for order in orders
-                }
-            )
+            # Notes of a scheduled action: in each company's language.
+            bodies = {}
+            for order in orders:
+                env = order._with_procedure_lang().env
+                bodies[order.id] = env._(
+                    "After-sales window closed on %(date)s.",
+                    date=format_date(env, order.after_sales_deadline),
+                )
+            orders._message_log_batch(bodies=bodies)
             closed += len(orders)
             # Each batch is kept, and memory stays flat, whatever the backlog.
             orders.invalidate_recordset()

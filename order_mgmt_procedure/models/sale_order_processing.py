@@ -7,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import format_date
 
+from ..tools.text import join_items
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
@@ -209,7 +211,7 @@ class SaleOrder(models.Model):
                     f"{missing:g}",
                     move.product_uom.name,
                     format_date(self.env, expected) if expected else "",
-                    ", ".join(purchases.mapped("name"))
+                    join_items(self.env, purchases.mapped("name"))
                     or self.env._("No request yet: see Inventory > Replenishment"),
                 )
             )
@@ -307,6 +309,12 @@ class SaleOrder(models.Model):
             )
             rfqs.filtered(lambda po: po.priority != "1").write({"priority": "1"})
 
+    def _track_finalize(self):
+        # The tracking of scheduled actions in the company's language.
+        for orders in self._iter_tracking_by_procedure_lang():
+            super(SaleOrder, orders)._track_finalize()
+        return None
+
     @api.model
     def _cron_check_stock(self):
         """Scheduled: orders still short get their reservation and
@@ -317,4 +325,9 @@ class SaleOrder(models.Model):
                 ("company_id.order_review_required", "=", True),
             ]
         )
+        # A scheduled action: the stage changes it records are worded in each
+        # company's language.
+        orders._track_in_procedure_lang()
         orders._check_stock()
+        # The stage changes computed and tracked now, by the scheduled action.
+        self.env.flush_all()

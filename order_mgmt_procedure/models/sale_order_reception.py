@@ -262,7 +262,7 @@ class SaleOrder(models.Model):
                 self.env._(
                     "The receiving time cannot change once the order is "
                     "submitted for review: %(orders)s.",
-                    orders=", ".join(submitted.mapped("display_name")),
+                    orders=join_items(self.env, submitted.mapped("display_name")),
                 )
             )
 

@@ -3,6 +3,10 @@ approve (which confirms the order) and return for revision."""
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+from odoo.tools.sql import column_exists
+
+from ..tools.text import join_items
 
 REVIEW_STATES = [
     ("draft", "Not Submitted"),
@@ -46,6 +50,25 @@ class SaleOrder(models.Model):
         compute_sudo=True,
         help="Blocking checklist items not passed yet.",
     )
+    # The order's alerts say each user what is theirs to do: the blocking
+    # items they can act on (a reviewer ticks or returns, a receiver fixes
+    # the order), and, for receivers, the items waiting for the reviewer.
+    review_to_act_count = fields.Integer(
+        compute="_compute_review_alerts",
+        compute_sudo=True,
+        export_string_translation=False,
+    )
+    review_waiting_items = fields.Char(
+        compute="_compute_review_alerts",
+        compute_sudo=True,
+        export_string_translation=False,
+    )
+    # Approve asks for confirmation only when nothing stops the approval.
+    review_ready_to_approve = fields.Boolean(
+        compute="_compute_review_alerts",
+        compute_sudo=True,
+        export_string_translation=False,
+    )
     review_user_id = fields.Many2one(
         "res.users", string="Approved By", copy=False, readonly=True, tracking=True
     )
@@ -69,6 +92,39 @@ class SaleOrder(models.Model):
                 order.review_line_ids.filtered(
                     lambda line: line.blocking and line.result != "pass"
                 )
+            )
+
+    @api.depends(
+        "review_state",
+        "create_uid",
+        "company_id.order_reviewer_not_creator",
+        "review_line_ids.result",
+        "review_line_ids.blocking",
+        "review_line_ids.rule_id",
+    )
+    @api.depends_context("uid", "lang")
+    def _compute_review_alerts(self):
+        user = self.env.user
+        is_reviewer = user.has_group("order_mgmt_procedure.group_order_reviewer")
+        for order in self:
+            blocking = order.review_line_ids.filtered(
+                lambda line: line.blocking and line.result != "pass"
+            )
+            if order.review_state != "to_review":
+                blocking = blocking.browse()
+            waiting = blocking.filtered(lambda line: line.check_type == "manual")
+            to_act = blocking if is_reviewer else blocking - waiting
+            order.review_to_act_count = len(to_act)
+            order.review_waiting_items = (
+                join_items(self.env, waiting.mapped("rule_id.name"))
+                if waiting and not is_reviewer
+                else False
+            )
+            order.review_ready_to_approve = (
+                is_reviewer
+                and order.review_state == "to_review"
+                and not blocking
+                and not order._is_own_order(user)
             )
 
     @api.depends("state", "review_state")
@@ -134,21 +190,26 @@ class SaleOrder(models.Model):
                 self.env._(
                     "Only quotations that are new or returned for revision can be "
                     "submitted for review: %(orders)s.",
-                    orders=", ".join(not_submittable.mapped("display_name")),
+                    orders=join_items(self.env, not_submittable.mapped("display_name")),
                 )
             )
         problems, warnings = self._run_intake_checks()
         if problems:
             raise self._get_intake_refusal(problems)
-        self._put_in_review(
-            {
-                order: self.env._(
-                    "Submitted for review with warnings: %(warnings)s",
-                    warnings="; ".join(order_warnings),
+        notes = {}
+        for order, order_warnings in warnings.items():
+            # The procedure's notes are written in the company's language; the
+            # warnings were worded in the user's.
+            in_lang = order._with_procedure_lang()
+            if in_lang.env.lang != self.env.lang:
+                order_warnings = in_lang._run_intake_checks()[1].get(
+                    order, order_warnings
                 )
-                for order, order_warnings in warnings.items()
-            }
-        )
+            notes[order] = in_lang.env._(
+                "Submitted for review with warnings: %(warnings)s",
+                warnings="; ".join(order_warnings),
+            )
+        self._put_in_review(notes)
         return True
 
     def action_review_refresh(self):
@@ -168,7 +229,7 @@ class SaleOrder(models.Model):
             raise UserError(
                 self.env._(
                     "Only orders in review can be approved: %(orders)s.",
-                    orders=", ".join(not_in_review.mapped("display_name")),
+                    orders=join_items(self.env, not_in_review.mapped("display_name")),
                 )
             )
         self._refresh_review_lines()
@@ -180,6 +241,22 @@ class SaleOrder(models.Model):
                     problems="\n".join(f"- {p}" for p in problems),
                 )
             )
+        if self.env.context.get("order_review_check_only"):
+            # The form's Approve while something seemed to block: the re-check
+            # found nothing left, the approval is then asked with its
+            # confirmation, not made without it.
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "success",
+                    "message": self.env._(
+                        "Every blocking check passes now: Approve again to confirm "
+                        "the order."
+                    ),
+                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                },
+            }
         self._set_review_state(
             {
                 "review_state": "approved",
@@ -187,7 +264,13 @@ class SaleOrder(models.Model):
                 "review_date": fields.Datetime.now(),
             }
         )
-        self.activity_feedback([REVIEW_ACTIVITY], feedback=self.env._("Approved"))
+        # The procedure's notes (here the done activity) are written in the
+        # company's language.
+        for lang, orders in self._group_by_procedure_lang().items():
+            orders = orders.with_context(lang=lang)
+            orders.activity_feedback(
+                [REVIEW_ACTIVITY], feedback=orders.env._("Approved")
+            )
         self.filtered(lambda o: o.state in ("draft", "sent")).action_confirm()
         return True
 
@@ -218,10 +301,19 @@ class SaleOrder(models.Model):
         )
         if not to_review:
             return super().action_confirm()
-        to_review.filtered(
+        # The customer's acceptance hands the order on by itself: an automatic
+        # step, tracked in the company's language.
+        to_review._track_in_procedure_lang()
+        submitted = to_review.filtered(
             lambda o: o.review_state in ("draft", "returned")
-        )._put_in_review(
-            self.env._("Accepted by the customer online; submitted for review.")
+        )
+        submitted._put_in_review(
+            {
+                order: order._with_procedure_lang().env._(
+                    "Accepted by the customer online; submitted for review."
+                )
+                for order in submitted
+            }
         )
         confirmable = self - to_review
         return super(SaleOrder, confirmable).action_confirm() if confirmable else True
@@ -280,15 +372,19 @@ class SaleOrder(models.Model):
         if self.env.context.get("order_review_paid_online"):
             # The customer paid online: the order went on, and is reviewed
             # after the fact.
-            self.filtered(
+            paid = self.filtered(
                 lambda o: (
                     o.company_id.order_review_required and o.review_state != "approved"
                 )
-            )._put_in_review(
-                self.env._(
-                    "Confirmed by the customer's online payment before review: "
-                    "review it now."
-                )
+            )
+            paid._put_in_review(
+                {
+                    order: order._with_procedure_lang().env._(
+                        "Confirmed by the customer's online payment before review: "
+                        "review it now."
+                    )
+                    for order in paid
+                }
             )
         return result
 
@@ -313,7 +409,8 @@ class SaleOrder(models.Model):
     def _put_in_review(self, note=None):
         """Hand the orders to the reviewers: in review, a fresh checklist, the
         reviewer's activity, and ``note`` in the chatter (one text for every
-        order, or a text by order)."""
+        order, or a text by order, in the company's language: see
+        _get_procedure_lang)."""
         if not self:
             return
         self._set_review_state(
@@ -324,7 +421,9 @@ class SaleOrder(models.Model):
         for order in self:
             body = note.get(order) if isinstance(note, dict) else note
             if body:
-                order.message_post(body=body, subtype_xmlid="mail.mt_note")
+                order._with_procedure_lang().message_post(
+                    body=body, subtype_xmlid="mail.mt_note"
+                )
 
     def _build_review_checklist(self):
         """A fresh checklist of every active rule, automatic items evaluated."""
@@ -437,9 +536,65 @@ class SaleOrder(models.Model):
         self._set_review_state(
             {"review_state": "returned", "review_return_reason": reason}
         )
-        self.activity_feedback(
-            [REVIEW_ACTIVITY], feedback=self.env._("Returned for revision")
-        )
+        for lang, orders in self._group_by_procedure_lang().items():
+            orders = orders.with_context(lang=lang)
+            orders.activity_feedback(
+                [REVIEW_ACTIVITY], feedback=orders.env._("Returned for revision")
+            )
         template = self.env.ref("order_mgmt_procedure.mail_template_order_returned")
         for order in self:
             order.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+
+    # === BUSINESS METHODS: upgrade === #
+
+    @api.model
+    def _upgrade_review_texts(self):
+        """Run at each update (data/mail_activity_type_data.xml): brings what
+        earlier versions stored in their writer's language to texts worded
+        when read. Nothing to do on a new database."""
+        # Review activities showed the type's summary, copied in the
+        # language of whoever submitted: they now show the type's name.
+        review_type = self.env.ref(REVIEW_ACTIVITY, raise_if_not_found=False)
+        shipped_summary = "Review the order"
+        if (
+            review_type
+            and review_type.with_context(lang="en_US").summary == shipped_summary
+        ):
+            summaries = {
+                review_type.with_context(lang=lang).summary
+                for lang, __ in self.env["res.lang"].get_installed()
+            }
+            self.env["mail.activity"].search(
+                [
+                    ("activity_type_id", "=", review_type.id),
+                    ("summary", "in", list(summaries)),
+                ]
+            ).write({"summary": False})
+            review_type.summary = False
+        cr = self.env.cr
+        # The checklist's messages were stored as text: kept as they were.
+        if column_exists(cr, "sale_order_review_line", "message"):
+            cr.execute(
+                SQL(
+                    """UPDATE sale_order_review_line
+                          SET message_data = jsonb_build_array(jsonb_build_object(
+                              'code', 'text',
+                              'params', jsonb_build_object('text', message)))
+                        WHERE message_data IS NULL AND message IS NOT NULL"""
+                )
+            )
+        # The automatic checks were recorded as checked by the user whose
+        # change ran them: the system checked them.
+        cr.execute(
+            SQL(
+                """UPDATE sale_order_review_line line
+                      SET checked_by_id = NULL
+                     FROM order_review_rule rule
+                    WHERE rule.id = line.rule_id
+                      AND rule.check_type != 'manual'
+                      AND line.checked_by_id IS NOT NULL"""
+            )
+        )
+        self.env["sale.order.review.line"].invalidate_model(
+            ["message_data", "checked_by_id"]
+        )

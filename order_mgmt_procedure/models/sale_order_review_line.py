@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..tools.text import join_items
 from .order_review_rule import AUTOMATIC_CHECK_TYPES
 
 
@@ -30,10 +31,40 @@ class SaleOrderReviewLine(models.Model):
         readonly=True,
         default="pending",
     )
-    message = fields.Text(readonly=True, help="What the check found.")
+    # What the check found is kept as codes and parameters, and worded when
+    # read: in the reader's language, whoever or whatever ran the check.
+    message_data = fields.Json(readonly=True, export_string_translation=False)
+    message = fields.Text(compute="_compute_message", help="What the check found.")
+    # Empty for the automatic checks: the system checked them, not the user
+    # whose change ran them.
     checked_by_id = fields.Many2one("res.users", readonly=True)
+    checked_by_label = fields.Char(
+        string="Checker",
+        compute="_compute_checked_by_label",
+        help="Automatic for the checks the system runs, else the reviewer who "
+        "ticked the item.",
+    )
     checked_date = fields.Datetime(string="Checked On", readonly=True)
     can_mark_pass = fields.Boolean(compute="_compute_can_mark_pass")
+
+    @api.depends("message_data")
+    @api.depends_context("lang")
+    def _compute_message(self):
+        texts = self.env["order.review.rule"]._render_findings(
+            [line.message_data for line in self]
+        )
+        for line, line_texts in zip(self, texts, strict=True):
+            line.message = "\n".join(line_texts)
+
+    @api.depends("check_type", "checked_by_id", "checked_date")
+    @api.depends_context("lang")
+    def _compute_checked_by_label(self):
+        automatic = self.env._("Automatic")
+        for line in self:
+            if line.check_type in AUTOMATIC_CHECK_TYPES:
+                line.checked_by_label = automatic if line.checked_date else False
+            else:
+                line.checked_by_label = line.checked_by_id.display_name or False
 
     @api.depends("check_type", "result", "order_id.review_state")
     @api.depends_context("uid")
@@ -55,22 +86,23 @@ class SaleOrderReviewLine(models.Model):
         return {
             **super()._get_procedure_fact_fields(),
             **dict.fromkeys(
-                ("order_id", "rule_id", "blocking", "result", "message"), steps
+                ("order_id", "rule_id", "blocking", "result", "message_data"), steps
             ),
             **dict.fromkeys(("checked_by_id", "checked_date"), steps),
         }
 
     def _evaluate(self):
-        """Run the automatic checks; manual items wait for a reviewer."""
+        """Run the automatic checks, as the system: no user checked them.
+        Manual items wait for a reviewer."""
         now = fields.Datetime.now()
         for line in self.filtered(lambda ln: ln.check_type in AUTOMATIC_CHECK_TYPES):
-            problems = line.rule_id._evaluate(line.order_id)
+            problems = line.rule_id._find_problems(line.order_id)
             line.update(
                 {
                     "result": "fail" if problems else "pass",
-                    "message": "\n".join(problems)
-                    or line.rule_id._pass_message(line.order_id),
-                    "checked_by_id": self.env.uid,
+                    "message_data": problems
+                    or [line.rule_id._pass_finding(line.order_id)],
+                    "checked_by_id": False,
                     "checked_date": now,
                 }
             )
@@ -104,15 +136,16 @@ class SaleOrderReviewLine(models.Model):
                 "checked_date": fields.Datetime.now(),
             }
         )
+        # The procedure's notes are written in the company's language.
         for order in self.order_id:
+            order = order._with_procedure_lang()
+            items = self.with_env(order.env).filtered(
+                lambda ln, o=order: ln.order_id == o
+            )
             order.message_post(
-                body=self.env._(
+                body=order.env._(
                     "Checked: %(items)s",
-                    items=", ".join(
-                        self.filtered(lambda ln, o=order: ln.order_id == o).mapped(
-                            "rule_id.name"
-                        )
-                    ),
+                    items=join_items(order.env, items.mapped("rule_id.name")),
                 ),
                 subtype_xmlid="mail.mt_note",
             )

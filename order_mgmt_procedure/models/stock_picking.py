@@ -3,6 +3,8 @@ from datetime import date, timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..tools.text import join_items
+
 
 class StockPicking(models.Model):
     _name = "stock.picking"
@@ -146,7 +148,7 @@ class StockPicking(models.Model):
                 self.env._(
                     "Only deliveries still to ship can be marked as packed: "
                     "%(pickings)s.",
-                    pickings=", ".join(not_open.mapped("name")),
+                    pickings=join_items(self.env, not_open.mapped("name")),
                 )
             )
         self._write_procedure_facts(
@@ -297,3 +299,10 @@ class StockPicking(models.Model):
         if vals:
             returned.sudo().write(vals)
         return returned
+
+    def _track_finalize(self):
+        # The tracking of the procedure's scheduled actions (the reservation
+        # of the stock check) in the company's language.
+        for pickings in self._iter_tracking_by_procedure_lang():
+            super(StockPicking, pickings)._track_finalize()
+        return None

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.text import join_items
+
 EXCEPTION_EVENT_TYPES = ("delayed", "lost", "damaged")
 
 
@@ -92,22 +94,20 @@ class StockPickingLogisticsEvent(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         events = super().create(vals_list)
-        exceptions = events.filtered("is_exception")
-        for event in exceptions:
-            responsible = (
-                event.sale_id.user_id or event.picking_id.user_id or self.env.user
-            )
-            event.picking_id.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=self.env._(
-                    "Logistics exception: %(type)s",
-                    type=event._get_type_label(),
-                ),
-                note=event.description or "",
-                user_id=responsible.id,
-            )
-        exceptions._notify_customer()
+        events.filtered("is_exception")._open_exception()
         return events
+
+    def write(self, vals):
+        # A line saved as In Transit and corrected to Delayed later opens
+        # an exception then, with its activity and the customer's e-mail.
+        opening = (
+            self.filtered(lambda e: not e.is_exception)
+            if "event_type" in vals
+            else self.browse()
+        )
+        result = super().write(vals)
+        opening.filtered("is_exception")._open_exception()
+        return result
 
     # === ACTION METHODS === #
 
@@ -120,9 +120,12 @@ class StockPickingLogisticsEvent(models.Model):
                 self.env._(
                     "Write how the exception was handled before resolving it: "
                     "%(events)s.",
-                    events=", ".join(
-                        f"{e.picking_id.name} ({e._get_type_label()})"
-                        for e in missing_note
+                    events=join_items(
+                        self.env,
+                        [
+                            f"{e.picking_id.name} ({e._get_type_label()})"
+                            for e in missing_note
+                        ],
                     ),
                 )
             )
@@ -137,6 +140,29 @@ class StockPickingLogisticsEvent(models.Model):
         return True
 
     # === BUSINESS METHODS === #
+
+    def _open_exception(self):
+        """An activity for whoever follows the order, and the customer told."""
+        for event in self:
+            responsible = (
+                event.sale_id.user_id or event.picking_id.user_id or self.env.user
+            )
+            # Titled by its type in the reader's language; the note, stored,
+            # in the company's.
+            picking = event.picking_id._with_procedure_lang()
+            event_type = event.with_env(picking.env)._get_type_label()
+            picking.activity_schedule(
+                "order_mgmt_procedure.mail_activity_type_logistics_exception",
+                note=picking.env._(
+                    "%(type)s: %(description)s",
+                    type=event_type,
+                    description=event.description,
+                )
+                if event.description
+                else event_type,
+                user_id=responsible.id,
+            )
+        self._notify_customer()
 
     def _get_type_label(self):
         self.ensure_one()

@@ -7,6 +7,7 @@ from . import test_portal
 from . import test_procedure_analysis
 from . import test_procedure_stage
 from . import test_processing
+from . import test_reader_language
 from . import test_reception
 from . import test_returns
 from . import test_review

@@ -1,10 +1,13 @@
+import re
 from unittest.mock import patch
 
+from lxml import etree
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import formatLang, mute_logger
+from odoo.tools.safe_eval import safe_eval
 
 from .common import OrderProcedureCase
 
@@ -42,7 +45,8 @@ class TestReviewChecklist(OrderProcedureCase):
             stock.message,
             f"Every product is available in {self.warehouse.display_name}.",
         )
-        self.assertEqual(stock.checked_by_id, self.receiver)
+        self.assertFalse(stock.checked_by_id, "checked by the system")
+        self.assertEqual(stock.checked_by_label, "Automatic")
         self.assertEqual(
             self._line(order, "payment_terms").message, "Payment: 30 Days."
         )
@@ -143,8 +147,15 @@ class TestReviewChecklist(OrderProcedureCase):
         )
         line = self._line(order, "credit")
         self.assertEqual(line.result, "fail")
-        self.assertTrue(order.partner_credit_warning)
-        self.assertEqual(line.message, order.partner_credit_warning)
+        self.assertTrue(order.partner_credit_warning, "core Sales warns too")
+        currency = self.company.currency_id
+        self.assertEqual(
+            line.message,
+            "Hangzhou Xinyu Electronics is over its credit limit of "
+            f"{formatLang(self.env, 150, currency_obj=currency)}: "
+            f"{formatLang(self.env, 200, currency_obj=currency)} is due with this "
+            "order.",
+        )
         self.customer.credit_limit = 10000.0
         order.with_user(self.receiver).action_review_refresh()
         self.assertEqual(line.result, "pass")
@@ -191,6 +202,7 @@ class TestReviewChecklist(OrderProcedureCase):
         self.assertIs(manual.with_user(self.reviewer).action_mark_pass(), True)
         self.assertEqual(manual.result, "pass")
         self.assertEqual(manual.checked_by_id, self.reviewer)
+        self.assertEqual(manual.checked_by_label, self.reviewer.name)
         self.assertTrue(manual.checked_date)
         with self.assertRefused(UserError, "checked by the system"):
             self._line(order, "stock").with_user(self.reviewer).action_mark_pass()
@@ -441,3 +453,186 @@ class TestReviewHooks(OrderProcedureCase):
         ):
             order.with_user(self.receiver).client_order_ref = "PO-2"
         self.assertEqual(stock_line.result, "pass")
+
+
+@tagged("post_install", "-at_install")
+class TestReviewScreen(OrderProcedureCase):
+    """The order form's review: the checklist, Approve and the alerts, as
+    each role's form shows them."""
+
+    def _form_arch(self, user):
+        view = self.env.ref("sale.view_order_form")
+        arch = self.env["sale.order"].with_user(user).get_view(view.id)["arch"]
+        return etree.fromstring(arch)
+
+    def _shown(self, node, order):
+        """Whether the form shows ``node`` for ``order`` as read by the
+        order's user: its ``invisible`` evaluated on the record's values."""
+        expression = node.get("invisible")
+        if not expression:
+            return True
+        names = set(re.findall(r"\b[a-z_][a-z0-9_]*\b", expression))
+        values = {name: order[name] for name in names & set(order._fields)}
+        return not safe_eval(expression, values)
+
+    def _approve_buttons(self, order, user):
+        arch = self._form_arch(user)
+        return [
+            button
+            for button in arch.xpath("//header/button[@name='action_review_approve']")
+            if self._shown(button, order.with_user(user))
+        ]
+
+    def _alerts(self, order, user):
+        arch = self._form_arch(user)
+        return {
+            "danger": [
+                "".join(div.itertext()).strip()
+                for div in arch.xpath("//div[hasclass('alert-danger')]")
+                if self._shown(div, order.with_user(user))
+                and div.xpath(".//field[@name='review_to_act_count']")
+            ],
+            "info": [
+                "".join(div.itertext()).strip()
+                for div in arch.xpath("//div[hasclass('alert-info')]")
+                if self._shown(div, order.with_user(user))
+            ],
+        }
+
+    def _submitted(self, **values):
+        return self._submit(
+            self._create_order(
+                [(self.product_in_stock, 1)], user=self.receiver, **values
+            )
+        )
+
+    def test_checklist_button_before_the_message(self):
+        """Mark as Checked right after the result, the message taking the
+        room left, few columns shown: nothing to scroll to."""
+        arch = self._form_arch(self.reviewer)
+        checklist = arch.xpath("//field[@name='review_line_ids']/list")[0]
+        shown = [
+            node.get("name")
+            for node in checklist
+            if node.tag in ("field", "button")
+            and node.get("column_invisible") not in ("True", "1")
+            and node.get("optional") != "hide"
+        ]
+        self.assertEqual(
+            shown,
+            [
+                "rule_id",
+                "result",
+                "action_mark_pass",
+                "message",
+                "blocking",
+                "checked_by_label",
+            ],
+        )
+        message = checklist.xpath("field[@name='message']")[0]
+        self.assertFalse(message.get("width"), "the message takes the room left")
+        hidden = checklist.xpath("field[@optional='hide']/@name")
+        self.assertIn("checked_date", hidden)
+
+    def test_automatic_checks_are_checked_by_the_system(self):
+        order = self._submitted()
+        automatic = order.review_line_ids.filtered(lambda ln: ln.check_type != "manual")
+        self.assertFalse(automatic.checked_by_id, "no user checked them")
+        self.assertEqual(set(automatic.mapped("checked_by_label")), {"Automatic"})
+        self.assertTrue(all(automatic.mapped("checked_date")))
+        # The re-check of the approval runs them again: still the system.
+        self._tick_manual_items(order)
+        order.with_user(self.reviewer).action_review_approve()
+        self.assertFalse(automatic.checked_by_id)
+        self.assertEqual(set(automatic.mapped("checked_by_label")), {"Automatic"})
+        manual = order.review_line_ids - automatic
+        self.assertEqual(manual.checked_by_id, self.reviewer)
+        self.assertEqual(manual.checked_by_label, self.reviewer.name)
+
+    def test_approve_refuses_pending_items_before_its_confirmation(self):
+        order = self._submitted()
+        self.assertFalse(order.with_user(self.reviewer).review_ready_to_approve)
+        buttons = self._approve_buttons(order, self.reviewer)
+        self.assertEqual(len(buttons), 1)
+        self.assertFalse(
+            buttons[0].get("confirm"), "no confirmation before the refusal"
+        )
+        context = safe_eval(buttons[0].get("context") or "{}")
+        with self.assertRefused(UserError, "Specifications confirmed with the"):
+            order.with_user(self.reviewer).with_context(
+                **context
+            ).action_review_approve()
+        self.assertEqual(order.review_state, "to_review")
+
+        # Nothing stops the approval: the confirmation is asked.
+        self._tick_manual_items(order)
+        self.assertTrue(order.with_user(self.reviewer).review_ready_to_approve)
+        buttons = self._approve_buttons(order, self.reviewer)
+        self.assertEqual(len(buttons), 1)
+        self.assertEqual(
+            buttons[0].get("confirm"), "Approving confirms the order. Continue?"
+        )
+        # The form opened before the tick: its Approve finds nothing left to
+        # refuse, and asks for the confirmation rather than confirming.
+        result = (
+            order.with_user(self.reviewer)
+            .with_context(**context)
+            .action_review_approve()
+        )
+        self.assertEqual(result["tag"], "display_notification")
+        self.assertEqual(order.review_state, "to_review")
+        self.assertEqual(order.state, "draft")
+        self.assertIs(order.with_user(self.reviewer).action_review_approve(), True)
+        self.assertEqual(order.state, "sale")
+
+    def test_own_order_is_not_ready_to_approve(self):
+        order = self._submit(
+            self._create_order([(self.product_in_stock, 1)], user=self.reviewer),
+            user=self.reviewer,
+        )
+        self._tick_manual_items(order)
+        self.assertFalse(order.with_user(self.reviewer).review_ready_to_approve)
+        with self.assertRefused(UserError, "you created this order"):
+            order.with_user(self.reviewer).with_context(
+                order_review_check_only=True
+            ).action_review_approve()
+
+    def test_receiver_is_told_what_waits_for_the_reviewer(self):
+        order = self._submitted()
+        as_receiver = order.with_user(self.receiver)
+        self.assertEqual(as_receiver.review_to_act_count, 0)
+        self.assertEqual(
+            as_receiver.review_waiting_items,
+            "Specifications confirmed with the customer",
+        )
+        alerts = self._alerts(order, self.receiver)
+        self.assertEqual(alerts["danger"], [], "nothing the receiver can do")
+        self.assertEqual(len(alerts["info"]), 1)
+        self.assertIn("Waiting for the reviewer:", alerts["info"][0])
+
+        # The reviewer, who ticks it, is alerted.
+        as_reviewer = order.with_user(self.reviewer)
+        self.assertEqual(as_reviewer.review_to_act_count, 1)
+        self.assertFalse(as_reviewer.review_waiting_items)
+        alerts = self._alerts(order, self.reviewer)
+        self.assertEqual(len(alerts["danger"]), 1)
+        self.assertEqual(alerts["info"], [])
+
+        self._tick_manual_items(order)
+        self.assertFalse(as_receiver.review_waiting_items)
+        self.assertEqual(self._alerts(order, self.receiver)["info"], [])
+
+    def test_receiver_alerted_for_what_they_can_fix(self):
+        order = self._create_order([(self.product_in_stock, 1)], user=self.receiver)
+        order.order_line.discount = 50
+        self._submit(order)
+        as_receiver = order.with_user(self.receiver)
+        self.assertEqual(as_receiver.review_to_act_count, 1, "the discount")
+        self.assertEqual(
+            as_receiver.review_waiting_items,
+            "Specifications confirmed with the customer",
+        )
+        alerts = self._alerts(order, self.receiver)
+        self.assertEqual(len(alerts["danger"]), 1)
+        self.assertEqual(len(alerts["info"]), 1)
+        self.assertEqual(order.with_user(self.reviewer).review_to_act_count, 2)

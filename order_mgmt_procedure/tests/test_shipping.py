@@ -491,9 +491,20 @@ class TestShipping(OrderProcedureCase):
             .create({"picking_id": delivery.id, "event_type": "in_transit"})
         )
         self.assertEqual(event.state, "resolved")
+        self.assertFalse(event.customer_notified)
         event.event_type = "lost"
         self.assertEqual(event.state, "open")
         self.assertTrue(order.logistics_exception)
+        # Corrected after saving, it is handled as one entered as Lost.
+        self.assertTrue(event.customer_notified, "the customer is told")
+        self.assertIn(
+            self.env.ref("order_mgmt_procedure.mail_activity_type_logistics_exception"),
+            delivery.activity_ids.activity_type_id,
+        )
+        event.description = "Found later"
+        self.assertEqual(
+            len(delivery.activity_ids), 1, "one activity per exception, not per edit"
+        )
 
     def test_who_records_events(self):
         order = self._create_reviewed_order([(self.product_in_stock, 1)])

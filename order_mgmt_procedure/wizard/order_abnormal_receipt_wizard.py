@@ -65,8 +65,10 @@ class OrderAbnormalReceiptWizard(models.TransientModel):
         # The evidence belongs to the request from now on.
         evidence.sudo().write({"res_model": request._name, "res_id": request.id})
         request.action_submit()
+        # The note in the company's language.
+        order = order._with_procedure_lang()
         order.message_post(
-            body=self.env._(
+            body=order.env._(
                 "Abnormal receipt reported: %(reason)s (%(request)s)",
                 reason=request.reason,
                 request=request.name,

@@ -80,10 +80,13 @@ class OrderCancelWizard(models.TransientModel):
             # A second confirmation (double click, retry) changes nothing.
             return {"type": "ir.actions.act_window_close"}
         self._check_cancellable()
-        summary = self.refund_summary
+        # The note in the company's language, the refund summary worded in it.
+        order_in_lang = order._with_procedure_lang()
+        self.invalidate_recordset(["refund_summary"])
+        summary = self.with_env(order_in_lang.env).refund_summary
         refund = self._cancel_order()
-        order.message_post(
-            body=self.env._(
+        order_in_lang.message_post(
+            body=order_in_lang.env._(
                 "Cancelled: %(reason)s. %(summary)s",
                 reason=self.reason.strip(),
                 summary=summary or "",
