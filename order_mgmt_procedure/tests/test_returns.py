@@ -181,7 +181,12 @@ class TestReturnRequests(OrderProcedureCase):
         Request._cron_flag_overdue()
         Request._cron_flag_overdue()
         todo = request.activity_ids.filtered(
-            lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_todo")
+            lambda a: (
+                a.activity_type_id
+                == self.env.ref(
+                    "order_mgmt_procedure.mail_activity_type_return_overdue"
+                )
+            )
         )
         self.assertEqual(len(todo), 1)
         self.assertEqual(todo.user_id, self.manager)
@@ -655,6 +660,11 @@ class TestReturnHooks(ReturnFlowCase):
         with self._override("_prepare_overdue_activity_vals", change):
             self.env["order.return.request"]._cron_flag_overdue()
         todo = request.activity_ids.filtered(
-            lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_todo")
+            lambda a: (
+                a.activity_type_id
+                == self.env.ref(
+                    "order_mgmt_procedure.mail_activity_type_return_overdue"
+                )
+            )
         )
         self.assertEqual(todo.summary, "Call the customer back")
