@@ -506,9 +506,10 @@ class TestReviewScreen(OrderProcedureCase):
             )
         )
 
-    def test_checklist_button_before_the_message(self):
-        """Mark as Checked right after the result, the message taking the
-        room left, few columns shown: nothing to scroll to."""
+    def test_checklist_button_beside_the_message(self):
+        """Mark as Checked right after the message, the check and its message
+        sharing the room left by the narrow columns, few columns shown:
+        nothing to scroll to."""
         arch = self._form_arch(self.reviewer)
         checklist = arch.xpath("//field[@name='review_line_ids']/list")[0]
         shown = [
@@ -523,8 +524,8 @@ class TestReviewScreen(OrderProcedureCase):
             [
                 "rule_id",
                 "result",
-                "action_mark_pass",
                 "message",
+                "action_mark_pass",
                 "blocking",
                 "checked_by_label",
             ],
