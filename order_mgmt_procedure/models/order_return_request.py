@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_date
 
+from ..tools.assignment import pick_assignees
 from ..tools.text import join_items
 
 OVERDUE_ACTIVITY = "order_mgmt_procedure.mail_activity_type_return_overdue"
@@ -409,40 +410,14 @@ class OrderReturnRequest(models.Model):
         """One activity per submitted request for a procedure manager who may
         decide on it: the order's sales team leader when a manager, else the
         manager with the fewest requests to decide. Closed by the decision."""
-        group = self.env.ref("order_mgmt_procedure.group_procedure_manager")
-        # sudo: choosing a manager reads other users' groups, companies and
-        # open activities, which a receiver may not read.
-        managers = (
-            self.env["res.users"]
-            .sudo()
-            .search([("all_group_ids", "in", group.id), ("share", "=", False)])
+        assignees = pick_assignees(
+            self,
+            "order_mgmt_procedure.group_procedure_manager",
+            DECISION_ACTIVITY,
+            may_take=lambda request, user: request.company_id in user.company_ids,
+            get_leader=lambda request: request.order_id.team_id.user_id,
         )
-        activity_type = self.env.ref(DECISION_ACTIVITY)
-        load = dict.fromkeys(managers.ids, 0)
-        for user, count in (
-            self.env["mail.activity"]
-            .sudo()
-            ._read_group(
-                [("activity_type_id", "=", activity_type.id)],
-                ["user_id"],
-                ["__count"],
-            )
-        ):
-            if user.id in load:
-                load[user.id] = count
-        for request in self:
-            candidates = managers.filtered(
-                lambda u, r=request: r.company_id in u.company_ids
-            )
-            if not candidates:
-                continue
-            leader = request.order_id.team_id.user_id
-            manager = (
-                leader
-                if leader in candidates
-                else min(candidates, key=lambda u: (load[u.id], u.id))
-            )
-            load[manager.id] += 1
+        for request, manager in assignees.items():
             request.activity_schedule(DECISION_ACTIVITY, user_id=manager.id)
 
     def _get_requester(self):

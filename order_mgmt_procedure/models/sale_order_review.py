@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists
 
+from ..tools.assignment import pick_assignees
 from ..tools.text import join_items
 
 REVIEW_STATES = [
@@ -460,40 +461,16 @@ class SaleOrder(models.Model):
     def _schedule_review_activity(self):
         """One review activity per order, for a reviewer who may approve it:
         the sales team leader when a reviewer, else the least busy reviewer."""
-        group = self.env.ref("order_mgmt_procedure.group_order_reviewer")
-        # sudo: choosing a reviewer reads other users' companies and open
-        # activities, which a receiver may not read.
-        reviewers = (
-            self.env["res.users"]
-            .sudo()
-            .search([("all_group_ids", "in", group.id), ("share", "=", False)])
+        assignees = pick_assignees(
+            self,
+            "order_mgmt_procedure.group_order_reviewer",
+            REVIEW_ACTIVITY,
+            may_take=lambda order, user: (
+                order.company_id in user.company_ids and not order._is_own_order(user)
+            ),
+            get_leader=lambda order: order.team_id.user_id,
         )
-        activity_type = self.env.ref(REVIEW_ACTIVITY)
-        open_counts = dict(
-            self.env["mail.activity"]
-            .sudo()
-            ._read_group(
-                [("activity_type_id", "=", activity_type.id)],
-                ["user_id"],
-                ["__count"],
-            )
-        )
-        load = {user.id: open_counts.get(user, 0) for user in reviewers}
-        for order in self:
-            candidates = reviewers.filtered(
-                lambda u, o=order: (
-                    o.company_id in u.company_ids and not o._is_own_order(u)
-                )
-            )
-            if not candidates:
-                continue
-            leader = order.team_id.user_id
-            reviewer = (
-                leader
-                if leader in candidates
-                else min(candidates, key=lambda u: (load[u.id], u.id))
-            )
-            load[reviewer.id] += 1
+        for order, reviewer in assignees.items():
             # Quick update: no assignment e-mail per submitted order; the
             # reviewer's queue is the To Review menu and the activities.
             order.with_context(mail_activity_quick_update=True).activity_schedule(

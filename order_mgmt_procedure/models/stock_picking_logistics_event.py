@@ -85,7 +85,7 @@ class StockPickingLogisticsEvent(models.Model):
 
     @api.model
     def _get_procedure_fact_fields(self):
-        steps = self.env._("Resolve")
+        steps = self.env._("the Resolve button")
         return {
             **super()._get_procedure_fact_fields(),
             **dict.fromkeys(("state", "resolved_by_id", "resolved_date"), steps),

@@ -1,2 +1,3 @@
 from . import work_schedule
 from . import text
+from . import assignment

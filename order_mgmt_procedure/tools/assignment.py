@@ -1,0 +1,38 @@
+def pick_assignees(records, group_xmlid, activity_xmlid, may_take, get_leader):
+    """Whom each record's activity goes to: its sales team leader when they
+    may take it, else the internal user of the group with the fewest open
+    activities of that type (ties by id), counting those given out here.
+    ``may_take(record, user)`` says who may; records nobody may take are
+    left out of the result, a dict record -> user."""
+    env = records.env
+    group = env.ref(group_xmlid)
+    activity_type = env.ref(activity_xmlid)
+    # sudo: choosing someone reads other users' groups, companies and open
+    # activities, which the user handing the work over may not read.
+    users = (
+        env["res.users"]
+        .sudo()
+        .search([("all_group_ids", "in", group.id), ("share", "=", False)])
+    )
+    open_counts = dict(
+        env["mail.activity"]
+        .sudo()
+        ._read_group(
+            [("activity_type_id", "=", activity_type.id)], ["user_id"], ["__count"]
+        )
+    )
+    load = {user.id: open_counts.get(user, 0) for user in users}
+    assignees = {}
+    for record in records:
+        candidates = users.filtered(lambda u, r=record: may_take(r, u))
+        if not candidates:
+            continue
+        leader = get_leader(record)
+        user = (
+            leader
+            if leader in candidates
+            else min(candidates, key=lambda u: (load[u.id], u.id))
+        )
+        load[user.id] += 1
+        assignees[record] = user
+    return assignees
