@@ -522,7 +522,7 @@ class OrderReturnRequest(models.Model):
 
     @api.model
     def _upgrade_overdue_activities(self):
-        """Run at each update (data/mail_activity_type_data.xml): the overdue
+        """Run by the upgrade to 19.0.1.1.0 (migrations/): the overdue
         flags of earlier versions, to-dos titled in English by the scheduled
         action, become activities of the overdue type."""
         todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)

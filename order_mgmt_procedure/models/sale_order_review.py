@@ -526,7 +526,7 @@ class SaleOrder(models.Model):
 
     @api.model
     def _upgrade_review_texts(self):
-        """Run at each update (data/mail_activity_type_data.xml): brings what
+        """Run by the upgrade to 19.0.1.1.0 (migrations/): brings what
         earlier versions stored in their writer's language to texts worded
         when read. Nothing to do on a new database."""
         # Review activities showed the type's summary, copied in the

@@ -465,13 +465,13 @@ class TestShipping(OrderProcedureCase):
         self.assertEqual(event.state, "open")
         self.assertTrue(order.logistics_exception)
         Event = self.env["stock.picking.logistics.event"].with_user(self.warehouse_user)
-        with self.assertRefused(AccessError, "changes only through Resolve"):
+        with self.assertRefused(AccessError, "changes only through the Resolve button"):
             Event.create(
                 {"picking_id": delivery.id, "event_type": "lost", "state": "resolved"}
             )
-        with self.assertRefused(AccessError, "changes only through Resolve"):
+        with self.assertRefused(AccessError, "changes only through the Resolve button"):
             event.with_user(self.warehouse_user).write({"state": "resolved"})
-        with self.assertRefused(AccessError, "changes only through Resolve"):
+        with self.assertRefused(AccessError, "changes only through the Resolve button"):
             event.with_user(self.warehouse_user).write(
                 {"resolved_date": fields.Datetime.now()}
             )

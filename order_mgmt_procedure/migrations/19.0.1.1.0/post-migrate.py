@@ -29,3 +29,7 @@ def migrate(cr, version):
     requests = env["order.return.request"].search([("picking_id", "=", False)])
     env.add_to_compute(requests._fields["picking_id"], requests)
     env.flush_all()
+    # Activity titles, checklist messages and the checker of automatic checks
+    # were stored in their writer's language or name: they follow the reader.
+    env["sale.order"]._upgrade_review_texts()
+    env["order.return.request"]._upgrade_overdue_activities()
