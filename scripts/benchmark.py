@@ -1,6 +1,8 @@
 """Benchmarks of order_mgmt_procedure against plain Odoo, in one database and
 one run. Run by ``scripts/benchmark`` through ``odoo shell`` (``env`` is given);
-every measured operation is rolled back, the database is left as it was.
+every measured operation is rolled back, except the scheduled actions, last,
+which run through Odoo's scheduler as in production: it commits each batch,
+so their set-up is committed too (the database is the benchmark's own).
 
 Prints a table (queries, seconds, procedure / plain ratio) and writes it as
 JSON to $OMP_BENCHMARK_JSON (default: benchmark.json in the current folder).
@@ -13,6 +15,8 @@ import json
 import os
 import time
 
+from odoo import sql_db
+
 ORDERS = int(os.environ.get("OMP_BENCH_ORDERS", "1000"))
 LINES = int(os.environ.get("OMP_BENCH_LINES", "5"))
 # Orders confirmed and delivered, and the sizes the scheduled actions run on.
@@ -21,6 +25,9 @@ CRON_SIZES = [
     int(size)
     for size in os.environ.get("OMP_BENCH_CRON_SIZES", "1000,10000").split(",")
 ]
+# OMP_BENCH_CRON_100K=1: the scheduled actions on 100,000 records as well.
+if os.environ.get("OMP_BENCH_CRON_100K") == "1" and 100_000 not in CRON_SIZES:
+    CRON_SIZES.append(100_000)
 OUTPUT = os.environ.get("OMP_BENCHMARK_JSON", "benchmark.json")
 
 
@@ -213,10 +220,65 @@ def bench_deliveries(env, reviewer, customers, products):
     )
 
 
+def run_scheduled(env, xmlid, label):
+    """Run the scheduled action ``xmlid`` as the scheduler does (Run
+    Manually: its own cursor, a commit per batch), again as long as it has
+    records left, as the scheduler runs it again as soon as possible when
+    the time of a run is up. Queries of every cursor, wall time, batches."""
+    cron = env.ref(xmlid)
+    Progress = env["ir.cron.progress"]
+    before = max(Progress.search([("cron_id", "=", cron.id)]).ids or [0])
+    queries_before = sql_db.sql_counter
+    start = time.perf_counter()
+    runs = 0
+    while True:
+        runs += 1
+        outcome = cron.method_direct_trigger()
+        if outcome is not True:
+            raise RuntimeError(f"{label}: the scheduled action failed: {outcome}")
+        # The job's own cursor committed its batches: a new transaction sees
+        # them (and the scheduling of the run is kept).
+        env.cr.commit()
+        env.invalidate_all()
+        last = Progress.search([("cron_id", "=", cron.id)], order="id desc", limit=1)
+        if not last.remaining:
+            break
+    seconds = time.perf_counter() - start
+    queries = sql_db.sql_counter - queries_before
+    progress = Progress.search([("cron_id", "=", cron.id), ("id", ">", before)])
+    done = sum(progress.mapped("done"))
+    batch_size = CRON_BATCH_SIZES[xmlid]
+    batches = max(-(-done // batch_size), 1)
+    result = {
+        "queries": queries,
+        "seconds": round(seconds, 3),
+        "done": done,
+        "batches": batches,
+        "runs": runs,
+        "queries_per_batch": round(queries / batches, 1),
+    }
+    print(
+        f"  {label}: {queries} queries ({result['queries_per_batch']} a batch of "
+        f"{batch_size}), {seconds:.2f} s, {done} done in {runs} run(s)",
+        flush=True,
+    )
+    return result
+
+
+CLOSE_WINDOWS = "order_mgmt_procedure.ir_cron_close_after_sales_windows"
+FLAG_OVERDUE = "order_mgmt_procedure.ir_cron_flag_overdue_returns"
+CHECK_STOCK = "order_mgmt_procedure.ir_cron_check_stock"
+# The methods' default batch sizes, which the scheduled actions use.
+CRON_BATCH_SIZES = {CLOSE_WINDOWS: 500, FLAG_OVERDUE: 1000, CHECK_STOCK: 100}
+
+
 def bench_crons(env, customers, products):
-    """The scheduled actions on CRON_SIZES orders each: queries must grow with
-    the batches, time with the records. Orders are created once by the ORM
-    and put in the wanted state by SQL (setting up, not measured)."""
+    """The scheduled actions on CRON_SIZES orders each, run through Odoo's
+    scheduler: queries must grow with the batches, time with the records.
+    Orders are created once by the ORM and put in the wanted state by SQL
+    (setting up, not measured). The scheduler commits each batch: the set-up
+    is committed too (the benchmark's database is its own, dropped at the
+    end), and what a size leaves is taken out of the next size's way."""
     results = {}
     # Bought on order, never in stock: its orders wait for replenishment.
     missing = env["product.product"].create(
@@ -230,64 +292,92 @@ def bench_crons(env, customers, products):
     )
     env.company.order_review_required = False
     for size in CRON_SIZES:
-        # Each size on its own: what the previous size made is rolled back.
-        with env.cr.savepoint() as sizes_savepoint:
-            orders = env["sale.order"].create(
-                order_values(customers, products, size, 1)
-            )
-            env.flush_all()
-            env.cr.execute(
-                """UPDATE sale_order
-                      SET state = 'sale', procedure_stage = 'completed',
-                          completed_date = now() - interval '40 days',
-                          after_sales_deadline = current_date - 10,
-                          after_sales_closed = false
-                    WHERE id = ANY(%s)""",
-                [orders.ids],
-            )
-            requests = env["order.return.request"].create(
-                [{"order_id": order.id, "reason": "bench"} for order in orders]
-            )
-            env.flush_all()
-            env.cr.execute(
-                """UPDATE order_return_request
-                      SET state = 'approved', deadline = current_date - 1,
-                          approved_by_id = %s
-                    WHERE id = ANY(%s)""",
-                [env.ref("base.user_admin").id, requests.ids],
-            )
-            env.invalidate_all()
-            results[f"close windows, {size}"] = measure(
-                env,
-                f"after-sales windows closing, {size} orders",
-                lambda: f"{env['sale.order']._cron_close_after_sales_windows()} closed",
-            )
-            results[f"flag overdue, {size}"] = measure(
-                env,
-                f"overdue returns flagged, {size} requests",
-                lambda: env["order.return.request"]._cron_flag_overdue() and "done",
-            )
-            # Real orders waiting for stock, confirmed in one batch (setting up).
-            start = time.perf_counter()
-            waiting = env["sale.order"].create(
-                order_values(customers, missing, size, 1)
-            )
-            waiting.action_confirm()
-            env.flush_all()
-            print(
-                f"  (set up {size} orders awaiting replenishment in "
-                f"{time.perf_counter() - start:.0f} s)",
-                flush=True,
-            )
-            env.invalidate_all()
-            results[f"stock re-check, {size}"] = measure(
-                env,
-                f"stock re-check, {size} orders",
-                lambda: env["sale.order"]._cron_check_stock() or "done",
-            )
-            sizes_savepoint.rollback()
+        orders = env["sale.order"].create(order_values(customers, products, size, 1))
+        env.flush_all()
+        env.cr.execute(
+            """UPDATE sale_order
+                  SET state = 'sale', procedure_stage = 'completed',
+                      completed_date = now() - interval '40 days',
+                      after_sales_deadline = current_date - 10,
+                      after_sales_closed = false
+                WHERE id = ANY(%s)""",
+            [orders.ids],
+        )
+        requests = env["order.return.request"].create(
+            [{"order_id": order.id, "reason": "bench"} for order in orders]
+        )
+        env.flush_all()
+        env.cr.execute(
+            """UPDATE order_return_request
+                  SET state = 'approved', deadline = current_date - 1,
+                      approved_by_id = %s
+                WHERE id = ANY(%s)""",
+            [env.ref("base.user_admin").id, requests.ids],
+        )
+        env.cr.commit()
+        env.invalidate_all()
+        results[f"close windows, {size}"] = run_scheduled(
+            env, CLOSE_WINDOWS, f"after-sales windows closing, {size} orders"
+        )
+        results[f"flag overdue, {size}"] = run_scheduled(
+            env, FLAG_OVERDUE, f"overdue returns flagged, {size} requests"
+        )
+        # Real orders waiting for stock, confirmed in one batch (setting up).
+        start = time.perf_counter()
+        env.company.order_review_required = False
+        waiting = env["sale.order"].create(order_values(customers, missing, size, 1))
+        waiting.action_confirm()
+        env.company.order_review_required = True
+        env.flush_all()
+        env.cr.execute(
+            """UPDATE sale_order SET procedure_stage = 'awaiting_replenishment'
+                WHERE id = ANY(%s)""",
+            [waiting.ids],
+        )
+        env.cr.commit()
+        print(
+            f"  (set up {size} orders awaiting replenishment in "
+            f"{time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
+        env.invalidate_all()
+        results[f"stock re-check, {size}"] = run_scheduled(
+            env, CHECK_STOCK, f"stock re-check, {size} orders"
+        )
+        # Out of the next size's way: the waiting orders (the windows are
+        # closed and the requests flagged).
+        env.cr.execute(
+            """UPDATE sale_order SET procedure_stage = 'cancelled'
+                WHERE id = ANY(%s)""",
+            [waiting.ids],
+        )
+        env.company.order_review_required = False
+        env.cr.commit()
         env.invalidate_all()
     return results
+
+
+def cron_growth(crons):
+    """For each scheduled action, from the smallest size to each larger one:
+    records, time and queries per batch, as ratios."""
+    growth = {}
+    for name in ("close windows", "flag overdue", "stock re-check"):
+        rows = [(size, crons.get(f"{name}, {size}")) for size in CRON_SIZES]
+        rows = [(size, row) for size, row in rows if row]
+        if len(rows) < 2:
+            continue
+        base_size, base = rows[0]
+        for size, row in rows[1:]:
+            growth[f"{name}, {size} / {base_size}"] = {
+                "records": round(size / base_size, 1),
+                "seconds": round(row["seconds"] / base["seconds"], 1)
+                if base["seconds"]
+                else None,
+                "queries_per_batch": round(
+                    row["queries_per_batch"] / base["queries_per_batch"], 2
+                ),
+            }
+    return growth
 
 
 def order_rows(customers, products):
@@ -428,11 +518,25 @@ def main(env):
         seconds = f"{entry['procedure']['seconds']} / {entry['plain']['seconds']}"
         ratios = f"{entry['ratio_queries']} / {entry['ratio_seconds']}"
         print(f"{name:<12}{queries:>22}{seconds:>22}{ratios:>16}")
+    growth = cron_growth(crons)
     if crons:
         print()
-        print(f"{'scheduled action':<32}{'queries':>10}{'seconds':>10}")
+        print(
+            f"{'scheduled action':<28}{'queries':>10}{'a batch':>10}"
+            f"{'batches':>9}{'runs':>6}{'seconds':>10}"
+        )
         for name, entry in crons.items():
-            print(f"{name:<32}{entry['queries']:>10}{entry['seconds']:>10}")
+            print(
+                f"{name:<28}{entry['queries']:>10}{entry['queries_per_batch']:>10}"
+                f"{entry['batches']:>9}{entry['runs']:>6}{entry['seconds']:>10}"
+            )
+        print()
+        print(f"{'growth':<34}{'records':>9}{'seconds':>9}{'q a batch':>11}")
+        for name, entry in growth.items():
+            print(
+                f"{name:<34}{entry['records']:>9}{entry['seconds']:>9}"
+                f"{entry['queries_per_batch']:>11}"
+            )
     with open(OUTPUT, "w", encoding="utf-8") as output:
         json.dump(
             {
@@ -441,6 +545,7 @@ def main(env):
                 "flow_orders": FLOW_ORDERS,
                 "results": results,
                 "scheduled_actions": crons,
+                "scheduled_actions_growth": growth,
             },
             output,
             indent=2,

@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_date
 
 from ..tools.assignment import pick_assignees
+from ..tools.cron import commit_batch, in_scheduled_run
 from ..tools.text import join_items
 
 OVERDUE_ACTIVITY = "order_mgmt_procedure.mail_activity_type_return_overdue"
@@ -467,23 +468,28 @@ class OrderReturnRequest(models.Model):
     @api.model
     def _cron_flag_overdue(self, batch_size=1000):
         """An activity for whoever approved each overdue request, once;
-        created in batches, a constant number of queries per batch."""
+        created in batches, a constant number of queries per batch. Run by
+        the scheduler, each batch is committed with the progress; a run whose
+        time is up stops after its batch, and the next run finds only the
+        requests not flagged yet."""
         activity_type = self.env.ref(OVERDUE_ACTIVITY)
-        overdue = self.search([("is_overdue", "=", True)], order="id")
-        flagged = set(
-            self.env["mail.activity"]
-            .search(
-                [
-                    ("res_model", "=", self._name),
-                    ("res_id", "in", overdue.ids),
-                    ("activity_type_id", "=", activity_type.id),
-                ]
+        domain = [
+            ("is_overdue", "=", True),
+            ("activity_ids", "not any", [("activity_type_id", "=", activity_type.id)]),
+        ]
+        # Only the scheduler shows the progress: the backlog counted once.
+        total = self.search_count(domain) if in_scheduled_run(self.env) else 0
+        flagged = 0
+        last_id = 0
+        while True:
+            # In id order from the last batch: a batch reads its requests
+            # only, not the ones flagged before it.
+            batch = self.search(
+                [*domain, ("id", ">", last_id)], order="id", limit=batch_size
             )
-            .mapped("res_id")
-        )
-        to_flag = overdue.filtered(lambda r: r.id not in flagged)
-        for start in range(0, len(to_flag), batch_size):
-            batch = to_flag[start : start + batch_size]
+            if not batch:
+                return True
+            last_id = batch[-1].id
             # Quick update: no assignment e-mail per activity; the approver
             # finds them in their activities, as with any scheduled activity.
             self.env["mail.activity"].with_context(
@@ -494,8 +500,12 @@ class OrderReturnRequest(models.Model):
             batch.invalidate_recordset(["name"])
             batch.fetch(["name"])
             self.env.flush_all()
+            flagged += len(batch)
+            last = len(batch) < batch_size
+            remaining = 0 if last else max(total - flagged, 0)
+            if not commit_batch(self.env, len(batch), remaining) or last:
+                return True
             batch.invalidate_recordset()
-        return True
 
     def _prepare_overdue_activity_vals(self, activity_type):
         """The scheduled action's activity for each overdue request: no

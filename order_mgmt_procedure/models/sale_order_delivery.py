@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
+from ..tools.cron import commit_batch, in_scheduled_run
 from ..tools.text import join_items
 
 
@@ -209,16 +210,23 @@ class SaleOrder(models.Model):
     @api.model
     def _cron_close_after_sales_windows(self, batch_size=500):
         """Note on each order whose after-sales window ended, in batches: a
-        constant number of queries per batch."""
+        constant number of queries per batch. Run by the scheduler, each batch
+        is committed with the progress; a run whose time is up stops after
+        its batch, and the next run finds only the windows still open.
+        Returns the number of windows closed."""
         today = fields.Date.context_today(self)
+        domain = [
+            ("after_sales_deadline", "<", today),
+            ("after_sales_closed", "=", False),
+        ]
+        # Only the scheduler shows the progress: the backlog counted once.
+        total = self.search_count(domain) if in_scheduled_run(self.env) else 0
         closed = 0
         while True:
+            # In the order of the index of open windows: a batch reads its
+            # orders only, not the ones closed before it.
             orders = self.search(
-                [
-                    ("after_sales_deadline", "<", today),
-                    ("after_sales_closed", "=", False),
-                ],
-                limit=batch_size,
+                domain, order="after_sales_deadline, id", limit=batch_size
             )
             if not orders:
                 return closed
@@ -233,5 +241,9 @@ class SaleOrder(models.Model):
                 )
             orders._message_log_batch(bodies=bodies)
             closed += len(orders)
+            last = len(orders) < batch_size
+            remaining = 0 if last else max(total - closed, 0)
+            if not commit_batch(self.env, len(orders), remaining) or last:
+                return closed
             # Each batch is kept, and memory stays flat, whatever the backlog.
             orders.invalidate_recordset()

@@ -7,7 +7,14 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import format_date
 
+from ..tools.cron import commit_batch, in_scheduled_run
 from ..tools.text import join_items
+
+# Where the scheduled stock check stopped, committed with each batch. Read and
+# written in SQL, as Odoo's cloud storage migration keeps its position: a
+# system parameter written through the ORM would clear every worker's caches
+# at each batch.
+CHECK_STOCK_POSITION_KEY = "order_mgmt_procedure.check_stock_position"
 
 
 class SaleOrder(models.Model):
@@ -316,18 +323,57 @@ class SaleOrder(models.Model):
         return None
 
     @api.model
-    def _cron_check_stock(self):
+    def _cron_check_stock(self, batch_size=100):
         """Scheduled: orders still short get their reservation and
-        replenishment checked again."""
-        orders = self.search(
-            [
-                ("procedure_stage", "=", "awaiting_replenishment"),
-                ("company_id.order_review_required", "=", True),
-            ]
+        replenishment checked again, in batches in id order. Orders still
+        short stay in the stage: run by the scheduler, each batch is
+        committed with the position it reached, so that a run whose time is
+        up resumes after it and a pass checks each order once."""
+        domain = [
+            ("procedure_stage", "=", "awaiting_replenishment"),
+            ("company_id.order_review_required", "=", True),
+        ]
+        scheduled = in_scheduled_run(self.env)
+        position = self._get_check_stock_position() if scheduled else 0
+        total = self.search_count([*domain, ("id", ">", position)]) if scheduled else 0
+        checked = 0
+        while True:
+            orders = self.search(
+                [*domain, ("id", ">", position)], order="id", limit=batch_size
+            )
+            last = len(orders) < batch_size
+            if orders:
+                position = orders[-1].id
+                # A scheduled action: the stage changes it records are worded
+                # in each company's language.
+                orders._track_in_procedure_lang()
+                orders._check_stock()
+                # The stage changes computed and tracked now, by the action.
+                self.env.flush_all()
+                checked += len(orders)
+            if scheduled:
+                # The pass over: the next run starts a new one from the start.
+                self._set_check_stock_position(0 if last else position)
+            remaining = 0 if last else max(total - checked, 0)
+            if not commit_batch(self.env, len(orders), remaining) or last:
+                return True
+            orders.invalidate_recordset()
+
+    def _get_check_stock_position(self):
+        self.env.cr.execute(
+            "SELECT value FROM ir_config_parameter WHERE key = %s",
+            [CHECK_STOCK_POSITION_KEY],
         )
-        # A scheduled action: the stage changes it records are worded in each
-        # company's language.
-        orders._track_in_procedure_lang()
-        orders._check_stock()
-        # The stage changes computed and tracked now, by the scheduled action.
-        self.env.flush_all()
+        row = self.env.cr.fetchone()
+        return int(row[0]) if row and row[0].isdigit() else 0
+
+    def _set_check_stock_position(self, position):
+        self.env.cr.execute(
+            """INSERT INTO ir_config_parameter (key, value, create_uid, create_date,
+                                                write_uid, write_date)
+               VALUES (%s, %s, %s, now() at time zone 'UTC', %s,
+                       now() at time zone 'UTC')
+               ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value,
+                   write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date""",
+            [CHECK_STOCK_POSITION_KEY, str(position), self.env.uid, self.env.uid],
+        )

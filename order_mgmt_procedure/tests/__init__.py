@@ -11,6 +11,7 @@ from . import test_reader_language
 from . import test_reception
 from . import test_returns
 from . import test_review
+from . import test_scheduled_actions
 from . import test_security
 from . import test_settings
 from . import test_shipping

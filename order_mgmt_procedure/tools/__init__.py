@@ -1,3 +1,4 @@
 from . import work_schedule
 from . import text
 from . import assignment
+from . import cron

@@ -1,0 +1,287 @@
+"""The scheduled actions run by Odoo's scheduler (as *Run Manually* does: a
+cursor of its own, a progress record per call): each batch committed with the
+progress shown on the scheduled action, a run whose time is up resumed by the
+next one without redoing what it committed, the same queries for each batch."""
+
+from contextlib import ExitStack, contextmanager
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.fields import Command
+from odoo.tests import tagged
+
+from odoo.addons.base.models import ir_cron
+
+from .common import OrderProcedureCase
+from .test_performance import (
+    QUERIES_TO_CLOSE_A_BATCH_OF_WINDOWS,
+    QUERIES_TO_FLAG_A_BATCH_OF_OVERDUE_RETURNS,
+)
+
+# What the scheduler adds to a batch: the progress read and written, the
+# commit, and what the batch reads again after it (the commit empties the
+# caches, so that memory stays flat).
+QUERIES_TO_COMMIT_A_BATCH = 8
+# One batch of the stock re-check of orders still short (nothing more to ask).
+QUERIES_TO_RECHECK_A_BATCH_OF_STOCK = 51
+
+CLOSE_WINDOWS = "order_mgmt_procedure.ir_cron_close_after_sales_windows"
+FLAG_OVERDUE = "order_mgmt_procedure.ir_cron_flag_overdue_returns"
+CHECK_STOCK = "order_mgmt_procedure.ir_cron_check_stock"
+
+
+@tagged("post_install", "-at_install")
+class TestScheduledActionBatches(OrderProcedureCase):
+    @contextmanager
+    def _time_up(self):
+        """The scheduler's time for the run already spent: the action stops
+        after its first batch, as a run cut by its time limit, and the
+        scheduler calls it only once."""
+        with (
+            patch.object(ir_cron, "MIN_RUNS_PER_JOB", 1),
+            patch.object(ir_cron, "MIN_TIME_PER_JOB", 0),
+        ):
+            yield
+
+    def _run(self, xmlid, batch_size, time_up=False):
+        """Run the scheduled action ``xmlid`` through the scheduler in
+        batches of ``batch_size``; return the progress records of the run and
+        its queries."""
+        cron = self.env.ref(xmlid)
+        method = cron.code.split("(")[0]
+        cron.code = f"{method}(batch_size={batch_size})"
+        Progress = self.env["ir.cron.progress"]
+        before = Progress.search([("cron_id", "=", cron.id)]).ids
+        with ExitStack() as stack:
+            if time_up:
+                stack.enter_context(self._time_up())
+            stack.enter_context(self.enter_registry_test_mode())
+            queries = self.env.cr.sql_log_count
+            cron.method_direct_trigger()
+            queries = self.env.cr.sql_log_count - queries
+        progress = Progress.search(
+            [("cron_id", "=", cron.id), ("id", "not in", before)], order="id"
+        )
+        return progress, queries
+
+    def _triggers(self, xmlid):
+        return self.env["ir.cron.trigger"].search(
+            [("cron_id", "=", self.env.ref(xmlid).id)]
+        )
+
+    # === AFTER-SALES WINDOWS === #
+
+    def _ended_windows(self, count):
+        # What the database had to close is closed first.
+        self.env["sale.order"]._cron_close_after_sales_windows()
+        orders = self.env["sale.order"].create(
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "review_state": "approved",
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": self.product_in_stock.id,
+                                "product_uom_qty": 0.01,
+                            }
+                        )
+                    ],
+                }
+                for __ in range(count)
+            ]
+        )
+        orders.action_confirm()
+        orders.write({"completed_date": fields.Datetime.now() - timedelta(days=60)})
+        self.assertTrue(
+            all(d < fields.Date.today() for d in orders.mapped("after_sales_deadline"))
+        )
+        return orders
+
+    def _closing_notes(self, order):
+        return order.message_ids.filtered(
+            lambda m: "After-sales window closed" in (m.body or "")
+        )
+
+    def test_windows_closed_with_progress(self):
+        orders = self._ended_windows(5)
+        progress, __ = self._run(CLOSE_WINDOWS, batch_size=2)
+        self.assertEqual(len(progress), 1, "one call did every batch")
+        self.assertEqual((progress.done, progress.remaining), (5, 0))
+        self.assertTrue(all(orders.mapped("after_sales_closed")))
+
+    def test_windows_run_cut_resumes_without_redoing(self):
+        orders = self._ended_windows(5)
+        triggers = self._triggers(CLOSE_WINDOWS)
+        progress, __ = self._run(CLOSE_WINDOWS, batch_size=2, time_up=True)
+        self.assertEqual((progress.done, progress.remaining), (2, 3))
+        self.assertEqual(orders.filtered("after_sales_closed"), orders[:2])
+        self.assertTrue(
+            self._triggers(CLOSE_WINDOWS) - triggers, "run again as soon as possible"
+        )
+
+        progress, __ = self._run(CLOSE_WINDOWS, batch_size=2)
+        self.assertEqual((progress.done, progress.remaining), (3, 0))
+        self.assertTrue(all(orders.mapped("after_sales_closed")))
+        for order in orders:
+            self.assertEqual(len(self._closing_notes(order)), 1, "closed once")
+
+    def test_windows_same_queries_per_batch(self):
+        orders = self._ended_windows(6)
+        counts = []
+        # The first run fills the registry caches; then 1, 2 and 3 batches.
+        for open_orders in (2, 2, 4, 6):
+            orders._write_procedure_facts({"after_sales_closed": True})
+            orders[:open_orders]._write_procedure_facts({"after_sales_closed": False})
+            __, queries = self._run(CLOSE_WINDOWS, batch_size=2)
+            counts.append(queries)
+        one, two, three = counts[1:]
+        self.assertEqual(two - one, three - two, counts)
+        self.assertLessEqual(
+            two - one,
+            QUERIES_TO_CLOSE_A_BATCH_OF_WINDOWS + QUERIES_TO_COMMIT_A_BATCH,
+            counts,
+        )
+
+    # === OVERDUE RETURNS === #
+
+    def _overdue_requests(self, count):
+        Request = self.env["order.return.request"]
+        # What the database had to flag is flagged first.
+        Request._cron_flag_overdue()
+        orders = self._ended_windows(count)
+        requests = Request.create(
+            [{"order_id": order.id, "reason": "Broken"} for order in orders]
+        )
+        requests.write(
+            {
+                "state": "approved",
+                "approved_by_id": self.manager.id,
+                "deadline": fields.Date.today() - timedelta(days=1),
+            }
+        )
+        return requests
+
+    def _overdue_activities(self, requests):
+        overdue = self.env.ref("order_mgmt_procedure.mail_activity_type_return_overdue")
+        return requests.activity_ids.filtered(lambda a: a.activity_type_id == overdue)
+
+    def test_overdue_flagged_with_progress(self):
+        requests = self._overdue_requests(5)
+        progress, __ = self._run(FLAG_OVERDUE, batch_size=2)
+        self.assertEqual(len(progress), 1, "one call did every batch")
+        self.assertEqual((progress.done, progress.remaining), (5, 0))
+        self.assertEqual(len(self._overdue_activities(requests)), 5)
+        self.assertEqual(self._overdue_activities(requests).user_id, self.manager)
+
+    def test_overdue_run_cut_resumes_without_redoing(self):
+        requests = self._overdue_requests(5)
+        triggers = self._triggers(FLAG_OVERDUE)
+        progress, __ = self._run(FLAG_OVERDUE, batch_size=2, time_up=True)
+        self.assertEqual((progress.done, progress.remaining), (2, 3))
+        self.assertEqual(
+            self._overdue_activities(requests).mapped("res_id"), requests[:2].ids
+        )
+        self.assertTrue(self._triggers(FLAG_OVERDUE) - triggers)
+
+        progress, __ = self._run(FLAG_OVERDUE, batch_size=2)
+        self.assertEqual((progress.done, progress.remaining), (3, 0))
+        for request in requests:
+            self.assertEqual(len(self._overdue_activities(request)), 1, "flagged once")
+
+    def test_overdue_same_queries_per_batch(self):
+        requests = self._overdue_requests(8)
+        counts = []
+        # The first run fills the caches (each request flagged once); then
+        # 2, 3 and 4 batches.
+        for flagged in (8, 4, 6, 8):
+            self._overdue_activities(requests).unlink()
+            (requests - requests[:flagged]).write({"state": "done"})
+            requests[:flagged].write({"state": "approved"})
+            __, queries = self._run(FLAG_OVERDUE, batch_size=2)
+            counts.append(queries)
+            self.assertEqual(len(self._overdue_activities(requests)), flagged)
+        two, three, four = counts[1:]
+        self.assertEqual(three - two, four - three, counts)
+        self.assertLessEqual(
+            three - two,
+            QUERIES_TO_FLAG_A_BATCH_OF_OVERDUE_RETURNS + QUERIES_TO_COMMIT_A_BATCH,
+            counts,
+        )
+
+    # === STOCK RE-CHECK === #
+
+    @contextmanager
+    def _recording_checks(self):
+        """The orders each call of the stock check was given, in order."""
+        model_class = type(self.env["sale.order"])
+        original = model_class._check_stock
+        calls = []
+
+        def record(orders):
+            calls.append(orders.ids)
+            return original(orders)
+
+        with patch.object(model_class, "_check_stock", record):
+            yield calls
+
+    def _waiting_orders(self, count):
+        orders = self.env["sale.order"].browse()
+        for __ in range(count):
+            orders |= self._create_reviewed_order([(self.product_no_stock, 2)])
+        stages = {"awaiting_replenishment"} if count else set()
+        self.assertEqual(set(orders.mapped("procedure_stage")), stages)
+        waiting = self.env["sale.order"].search(
+            [
+                ("procedure_stage", "=", "awaiting_replenishment"),
+                ("company_id.order_review_required", "=", True),
+            ],
+            order="id",
+        )
+        return orders, waiting
+
+    def test_stock_recheck_resumes_where_it_stopped(self):
+        orders, waiting = self._waiting_orders(5)
+        with self._recording_checks() as calls:
+            progress, __ = self._run(CHECK_STOCK, batch_size=2, time_up=True)
+        self.assertEqual(calls, [waiting[:2].ids])
+        self.assertEqual(progress.done, 2)
+        self.assertEqual(progress.remaining, len(waiting) - 2)
+
+        # The orders checked are still short: the next run goes on after them.
+        with self._recording_checks() as calls:
+            progress, __ = self._run(CHECK_STOCK, batch_size=2)
+        checked = [order_id for batch in calls for order_id in batch]
+        self.assertEqual(checked, waiting[2:].ids, "each order once in the pass")
+        self.assertEqual((progress.done, progress.remaining), (len(waiting) - 2, 0))
+        self.assertEqual(
+            set(orders.mapped("procedure_stage")), {"awaiting_replenishment"}
+        )
+
+        # The pass over, the next run starts again from the first order.
+        with self._recording_checks() as calls:
+            progress, __ = self._run(CHECK_STOCK, batch_size=2)
+        checked = [order_id for batch in calls for order_id in batch]
+        self.assertEqual(checked, waiting.ids)
+        self.assertEqual((progress.done, progress.remaining), (len(waiting), 0))
+
+    def test_stock_recheck_outside_the_scheduler_checks_all(self):
+        __, waiting = self._waiting_orders(3)
+        with self._recording_checks() as calls:
+            self.env["sale.order"]._cron_check_stock(batch_size=2)
+        checked = [order_id for batch in calls for order_id in batch]
+        self.assertEqual(checked, waiting.ids)
+
+    def test_stock_recheck_same_queries_per_batch(self):
+        counts = []
+        # The first run fills the registry caches; then 1, 2 and 3 batches:
+        # two more orders waiting each time, each run a whole pass.
+        for new_orders in (2, 0, 2, 2):
+            self._waiting_orders(new_orders)
+            progress, queries = self._run(CHECK_STOCK, batch_size=2)
+            self.assertEqual(progress.remaining, 0)
+            counts.append(queries)
+        one, two, three = counts[1:]
+        self.assertEqual(two - one, three - two, counts)
+        self.assertLessEqual(two - one, QUERIES_TO_RECHECK_A_BATCH_OF_STOCK, counts)
