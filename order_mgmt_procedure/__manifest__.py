@@ -60,6 +60,7 @@
             "order_mgmt_procedure/static/tests/tours/*.js",
         ],
     },
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,
 }

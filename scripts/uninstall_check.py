@@ -44,6 +44,8 @@ def shell_uninstall(env):
     module = env["ir.module.module"].search([("name", "=", ADDON)])
     if module.state != "installed":
         raise SystemExit(f"{ADDON} is {module.state or 'unknown'}, not installed")
+    # As a scheduled stock re-check leaves it between its runs.
+    env["sale.order"]._set_check_stock_position(0)
     tables, columns, models, fields = set(), set(), [], []
     for name, model in env.registry.items():
         own_model = model._original_module == ADDON
@@ -160,6 +162,13 @@ def shell_check_nothing_left(env, made, check):
         f"no technical record of the addon left ({made['xmlids']} xmlids before)"
         + _listed(f"{model}: {', '.join(kept[model][:5])}" for model in technical),
     )
+    params = (
+        env["ir.config_parameter"]
+        .sudo()
+        .search([("key", "=like", f"{ADDON}.%")])
+        .mapped("key")
+    )
+    check(not params, "no system parameter of the addon left" + _listed(params))
     for model in sorted(set(kept) - set(technical)):
         print(
             f"note    kept by Odoo, still referenced: {len(kept[model])} {model} "
