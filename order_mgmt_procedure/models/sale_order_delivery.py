@@ -106,7 +106,7 @@ class SaleOrder(models.Model):
                 or [order.company_id.after_sales_days]
             )
             order.after_sales_deadline = fields.Date.add(
-                order.completed_date.date(), days=days
+                order._get_completion_day(), days=days
             )
 
     @api.depends("after_sales_deadline")
@@ -176,6 +176,14 @@ class SaleOrder(models.Model):
         return True
 
     # === BUSINESS METHODS === #
+
+    def _get_completion_day(self):
+        """The day the order was completed where its company works (the time
+        zone of its working time): a sign-off in the evening in Shanghai is
+        that day's, not the UTC day's."""
+        self.ensure_one()
+        tz = self.company_id.resource_calendar_id.tz or "UTC"
+        return fields.Date.context_today(self.with_context(tz=tz), self.completed_date)
 
     def _check_shipped(self):
         """Refuse orders that cannot be signed off: not shipped, or signed."""

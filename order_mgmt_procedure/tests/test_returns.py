@@ -14,7 +14,7 @@ from .common import OrderProcedureCase
 class TestAfterSalesWindow(OrderProcedureCase):
     def test_window_from_company_and_category(self):
         order = self._completed_order()
-        today = fields.Date.context_today(order)
+        today = order._get_completion_day()
         self.assertEqual(order.after_sales_deadline, today + timedelta(days=30))
         self.assertTrue(order.after_sales_open)
 
@@ -29,6 +29,21 @@ class TestAfterSalesWindow(OrderProcedureCase):
             order.after_sales_deadline,
             today + timedelta(days=90),
             "the category's window is its products' own",
+        )
+
+    def test_window_counts_from_the_company_day(self):
+        """Signed off at 23:30 UTC, 07:30 the next day in Shanghai: the
+        window counts from the Shanghai day."""
+        order = self._completed_order()
+        order.company_id.resource_calendar_id.tz = "Asia/Shanghai"
+        order.completed_date = datetime(2026, 3, 1, 23, 30)
+        self.assertEqual(
+            order.after_sales_deadline, date(2026, 3, 2) + timedelta(days=30)
+        )
+        order.company_id.resource_calendar_id.tz = "UTC"
+        order.completed_date = datetime(2026, 3, 1, 23, 30, 1)
+        self.assertEqual(
+            order.after_sales_deadline, date(2026, 3, 1) + timedelta(days=30)
         )
 
     def test_open_and_closed_windows(self):
