@@ -344,7 +344,8 @@ class SaleOrder(models.Model):
     # === BUSINESS METHODS: intake checks === #
 
     def _run_intake_checks(self):
-        """Blocking problems and warnings of the intake rules, by order."""
+        """Blocking problems and warnings of the intake rules, by order, as
+        findings (order.review.rule._render_findings words them)."""
         rules = self.env["order.review.rule"]._search_company_rules(
             self.company_id, [("phase", "=", "intake")]
         )
@@ -353,11 +354,20 @@ class SaleOrder(models.Model):
             for rule in rules._filter_company(order.company_id):
                 # sudo: a receiver may not read every record a rule looks at
                 # (a delivery contact of another salesperson's customer).
-                found = rule.sudo()._evaluate(order.sudo())
+                found = rule.sudo()._find_problems(order.sudo())
                 if found:
                     target = problems if rule.blocking else warnings
                     target.setdefault(order, []).extend(found)
         return problems, warnings
+
+    def _word_intake_findings(self, findings_by_order):
+        """``{order: [text]}`` of ``{order: [finding]}``, in the language of
+        the environment."""
+        orders = list(findings_by_order)
+        texts = self.env["order.review.rule"]._render_findings(
+            [findings_by_order[order] for order in orders]
+        )
+        return dict(zip(orders, texts, strict=True))
 
     def _get_intake_refusal(self, problems):
         """The error refusing the orders' submission for ``problems`` (the

@@ -196,19 +196,18 @@ class SaleOrder(models.Model):
             )
         problems, warnings = self._run_intake_checks()
         if problems:
-            raise self._get_intake_refusal(problems)
+            raise self._get_intake_refusal(self._word_intake_findings(problems))
         notes = {}
         for order, order_warnings in warnings.items():
-            # The procedure's notes are written in the company's language; the
-            # warnings were worded in the user's.
+            # The procedure's notes are written in the company's language,
+            # the refusal above in the user's: the findings are worded for each.
             in_lang = order._with_procedure_lang()
-            if in_lang.env.lang != self.env.lang:
-                order_warnings = in_lang._run_intake_checks()[1].get(
-                    order, order_warnings
-                )
+            texts = in_lang.env["order.review.rule"]._render_findings([order_warnings])[
+                0
+            ]
             notes[order] = in_lang.env._(
                 "Submitted for review with warnings: %(warnings)s",
-                warnings="; ".join(order_warnings),
+                warnings="; ".join(texts),
             )
         self._put_in_review(notes)
         return True

@@ -431,6 +431,11 @@ class TestShipping(OrderProcedureCase):
             with form.logistics_event_ids.edit(0) as line:
                 line.handling_note = "Customs cleared; delivery tomorrow."
         self.assertEqual(event.state, "open", "a note alone does not resolve")
+        # Resolving is for who follows deliveries: over RPC an accountant is
+        # refused by the method's write, not only by the screens.
+        with self.assertRaises(AccessError):
+            event.with_user(self.accountant).action_resolve()
+        self.assertEqual(event.state, "open")
         event.with_user(self.warehouse_user).action_resolve()
         self.assertEqual(event.state, "resolved")
         self.assertEqual(event.resolved_by_id, self.warehouse_user)
