@@ -166,7 +166,9 @@ class OrderReturnRequest(models.Model):
                         }
                     )
                 )
-        invoices = sorted(lines_by_invoice, key=lambda m: (m.invoice_date or m.date, m.id))
+        invoices = sorted(
+            lines_by_invoice, key=lambda m: (m.invoice_date or m.date, m.id)
+        )
         vals_list = []
         for invoice in invoices:
             move_vals = {
@@ -213,8 +215,11 @@ class OrderReturnRequest(models.Model):
                 goods=join_items(
                     request.env,
                     [
-                        f"{product.with_env(request.env).display_name} "
-                        f"× {quantity:g}"
+                        request.env._(
+                            "%(product)s (%(quantity)s)",
+                            product=product.with_env(request.env).display_name,
+                            quantity=f"{quantity:g}",
+                        )
                         for product, quantity in unrefunded
                     ],
                 ),

@@ -58,12 +58,9 @@ class SaleOrderLine(models.Model):
         )
         refundable = {}
         for invoice, lines in invoice_lines.grouped("move_id").items():
-            refund_lines = (
-                invoice.reversal_move_ids.filtered(
-                    lambda m: m.state != "cancel" and m.move_type == "out_refund"
-                )
-                .invoice_line_ids.filtered(lambda aml: self in aml.sale_line_ids)
-            )
+            refund_lines = invoice.reversal_move_ids.filtered(
+                lambda m: m.state != "cancel" and m.move_type == "out_refund"
+            ).invoice_line_ids.filtered(lambda aml: self in aml.sale_line_ids)
             left = sum(lines.mapped("quantity")) - sum(refund_lines.mapped("quantity"))
             refundable[lines[:1]] = max(left, 0.0)
         return refundable

@@ -267,8 +267,11 @@ class OrderCancelWizard(models.TransientModel):
                     count=len(shares),
                 )
             refund._write_procedure_facts(vals)
-        refunds = Move.browse([r.id for r in refunds.sorted(
-            lambda m: (m.reversed_entry_id.invoice_date or m.date, m.reversed_entry_id.id)
-        )])
+        refunds = refunds.sorted(
+            lambda m: (
+                m.reversed_entry_id.invoice_date or m.date,
+                m.reversed_entry_id.id,
+            )
+        )
         refunds._set_procedure_invoice_shares()
         return refunds
