@@ -141,6 +141,59 @@ class AccountMove(models.Model):
         vals.pop("invoice_line_ids", None)
         return vals
 
+    @api.model
+    def _upgrade_procedure_refund_links(self):
+        """19.0.1.2.0: the procedure's credit notes drafted before it say what
+        they refund, and a return's is linked to its invoice when only one
+        posted invoice invoiced its order lines (as OCA rma_sale does). A
+        cancellation's reason was only in its reference and the chatter: it
+        stays there."""
+        refunds = self.search(
+            [
+                ("procedure_refund_order_id", "!=", False),
+                ("procedure_refund_origin", "=", False),
+                ("move_type", "=", "out_refund"),
+            ]
+        )
+        if not refunds:
+            return
+        requests = self.env["order.return.request"].search(
+            [("refund_move_id", "in", refunds.ids)]
+        )
+        request_of = {request.refund_move_id: request for request in requests}
+        for refund in refunds:
+            order = refund.procedure_refund_order_id
+            request = request_of.get(refund)
+            if request:
+                vals = {
+                    "procedure_refund_origin": "return",
+                    "procedure_return_request_id": request.id,
+                    "procedure_refund_reason": request.reason,
+                    "procedure_logistics_stage": order._get_logistics_stage(),
+                    "procedure_refund_percent": 100.0,
+                    "procedure_invoice_share": 100.0,
+                }
+                invoices = refund.invoice_line_ids.sale_line_ids.invoice_lines.move_id
+                invoices = invoices.filtered(
+                    lambda m: m.move_type == "out_invoice" and m.state == "posted"
+                )
+                if not refund.reversed_entry_id and len(invoices) == 1:
+                    vals["reversed_entry_id"] = invoices.id
+            elif refund.procedure_refund_rule_id:
+                rule = refund.procedure_refund_rule_id
+                vals = {
+                    "procedure_refund_origin": "cancellation",
+                    "procedure_logistics_stage": order.cancel_logistics_stage,
+                    "procedure_refund_percent": rule.refund_percent,
+                    "procedure_return_shipping": rule.return_shipping_cost
+                    if rule.return_shipping_by == "customer"
+                    else 0.0,
+                    "procedure_invoice_share": 100.0,
+                }
+            else:
+                continue
+            refund._write_procedure_facts(vals)
+
     def _set_procedure_invoice_shares(self):
         """Each of these credit notes of one refund (one per invoice
         reversed) records its share of the whole refund."""
