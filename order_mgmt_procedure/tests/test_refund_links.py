@@ -348,10 +348,8 @@ class TestRefundOriginAccess(RefundLinksCase):
         self.assertIn(
             refund, Move.search([("procedure_refund_origin", "=", "cancellation")])
         )
-        groups = Move.read_group(
-            [("id", "=", refund.id)],
-            ["procedure_refund_origin"],
-            ["procedure_logistics_stage"],
+        groups = Move.formatted_read_group(
+            [("id", "=", refund.id)], ["procedure_logistics_stage"], ["__count"]
         )
         self.assertEqual(groups[0]["procedure_logistics_stage"], "not_shipped")
         # The Procedure Refunds search view offers the filters and group-bys.
