@@ -3,7 +3,7 @@
     "summary": "Runs the company's order-management regulation through Sales and "
     "Inventory: reception, review, processing, shipping, after-sales, "
     "cancellation, returns",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",
     "author": "order_mgmt_procedure contributors",

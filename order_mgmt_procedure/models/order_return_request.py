@@ -134,7 +134,19 @@ class OrderReturnRequest(models.Model):
     )
     exchange_order_id = fields.Many2one("sale.order", readonly=True, copy=False)
     refund_move_id = fields.Many2one(
-        "account.move", string="Credit Note", readonly=True, copy=False
+        "account.move",
+        string="Credit Note",
+        readonly=True,
+        copy=False,
+        help="The credit note of the returned goods; of the latest invoice "
+        "when they were invoiced several times.",
+    )
+    refund_move_ids = fields.One2many(
+        "account.move",
+        "procedure_return_request_id",
+        string="Credit Notes",
+        help="The credit notes of the returned goods: one per invoice they were "
+        "invoiced on, each reversing its invoice.",
     )
     evidence_count = fields.Integer(
         compute="_compute_evidence_count",

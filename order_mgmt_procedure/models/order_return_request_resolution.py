@@ -2,6 +2,8 @@
 
 from odoo import fields, models
 
+from ..tools.text import join_items
+
 
 class OrderReturnRequest(models.Model):
     """Each record made here is built from a ``_prepare_*`` hook returning its
@@ -52,27 +54,47 @@ class OrderReturnRequest(models.Model):
 
     def _prepare_refund_vals(self):
         """The credit note that validating a return's transfer drafts: its
-        header; its lines from ``_prepare_refund_line_vals``."""
+        header; its lines from ``_prepare_refund_line_vals``. The goods
+        invoiced on several invoices get one credit note per invoice, each
+        made as Odoo's reversal of its invoice (its partner, journal, fiscal
+        position, ``reversed_entry_id``), these values applied over it."""
         self.ensure_one()
         order = self.order_id
         return {
             "move_type": "out_refund",
-            "partner_id": order.partner_invoice_id.id,
             "invoice_origin": order.name,
             "ref": self.env._(
                 "Return %(request)s of %(order)s",
                 request=self.name,
                 order=order.name,
             ),
-            "procedure_refund_order_id": order.id,
+            **self._prepare_refund_origin_vals(),
             "invoice_line_ids": [
                 fields.Command.create(vals) for vals in self._prepare_refund_line_vals()
             ],
         }
 
+    def _prepare_refund_origin_vals(self):
+        """What the credit note refunds, for the accountants: the order, the
+        request, its reason and the logistics stage of the goods."""
+        self.ensure_one()
+        order = self.order_id
+        return {
+            "procedure_refund_order_id": order.id,
+            "procedure_refund_origin": "return",
+            "procedure_return_request_id": self.id,
+            "procedure_refund_reason": self.reason,
+            "procedure_logistics_stage": order._get_logistics_stage(),
+            "procedure_refund_percent": 100.0,
+            "procedure_return_shipping": 0.0,
+        }
+
     def _prepare_refund_line_vals(self):
         """The lines of ``_prepare_refund_vals``' credit note: one per line of
-        the request, at the price, discount and taxes of its order line."""
+        the request, its product, quantity and order line. Each is made as
+        Odoo's reversal copies the invoice line of that order line (account,
+        taxes, analytic distribution, price, discount); the values given here
+        apply over that copy."""
         self.ensure_one()
         vals_list = []
         for line in self.line_ids:
@@ -83,25 +105,126 @@ class OrderReturnRequest(models.Model):
                 {
                     "product_id": line.product_id.id,
                     "quantity": line.quantity,
-                    "price_unit": sale_line.price_unit,
-                    "discount": sale_line.discount,
-                    "tax_ids": [fields.Command.set(sale_line.tax_ids.ids)],
                     "sale_line_ids": [fields.Command.set(sale_line.ids)],
                 }
             )
         return vals_list
 
     def _create_refund(self):
-        """A draft credit note for the returned goods at their order price,
-        when the order was invoiced; never two for one request."""
+        """Draft credit notes for the returned goods, each reversing the
+        invoice they were invoiced on at its price (in proportion of the
+        quantities when several invoices did), when the order was invoiced;
+        never two for one request."""
         self.ensure_one()
         # sudo: the credit note is drafted for the accountants, who post it;
         # whoever receives the goods may not read or write invoices.
         request = self.sudo()
         if request.refund_move_id or not request.order_id._get_posted_invoices():
             return
-        self.refund_move_id = (
-            self.env["account.move"].sudo().create(request._prepare_refund_vals())
+        vals_list, unrefunded = request._prepare_refunds_by_invoice(
+            request._prepare_refund_vals()
+        )
+        if unrefunded:
+            request._note_unrefunded(unrefunded)
+        if not vals_list:
+            return
+        refunds = self.env["account.move"].sudo().create(vals_list)
+        refunds._set_procedure_invoice_shares()
+        self.refund_move_id = refunds[-1]
+
+    def _prepare_refunds_by_invoice(self, vals):
+        """``(credit note values, unrefunded)``: ``vals`` (the values of
+        ``_prepare_refund_vals``) made into one credit note per invoice the
+        goods were invoiced on, each line the reversal of its invoice line
+        for the invoice's share of the quantity; ``unrefunded`` lists
+        ``(product, quantity)`` returned but not invoiced (or already
+        refunded), that no credit note refunds."""
+        self.ensure_one()
+        header = {k: v for k, v in vals.items() if k != "invoice_line_ids"}
+        lines_by_invoice = {}
+        unrefunded = []
+        for command in vals.get("invoice_line_ids") or []:
+            if command[0] != fields.Command.CREATE:
+                continue
+            line_vals = command[2]
+            sale_line = self._get_refund_sale_line(line_vals)
+            product = sale_line.product_id or self.env["product.product"].browse(
+                line_vals.get("product_id")
+            )
+            quantity = line_vals.get("quantity", 0.0)
+            allocations = sale_line._allocate_procedure_refund(quantity)
+            refunded = sum(qty for __, qty in allocations)
+            if product and product.uom_id.compare(quantity, refunded) > 0:
+                unrefunded.append((product, quantity - refunded))
+            overrides = {k: v for k, v in line_vals.items() if k != "quantity"}
+            for invoice_line, qty in allocations:
+                lines_by_invoice.setdefault(invoice_line.move_id, []).append(
+                    fields.Command.create(
+                        {
+                            **invoice_line._prepare_procedure_reversal_line_vals(qty),
+                            **overrides,
+                        }
+                    )
+                )
+        invoices = sorted(
+            lines_by_invoice, key=lambda m: (m.invoice_date or m.date, m.id)
+        )
+        vals_list = []
+        for invoice in invoices:
+            move_vals = {
+                **invoice._prepare_procedure_reversal_vals(),
+                **header,
+                "invoice_line_ids": lines_by_invoice[invoice],
+            }
+            move_vals.pop("line_ids", None)
+            if len(invoices) > 1:
+                move_vals["ref"] = self.env._(
+                    "%(ref)s (invoice %(invoice)s of %(count)s)",
+                    ref=move_vals.get("ref") or "",
+                    invoice=invoice.name,
+                    count=len(invoices),
+                )
+            vals_list.append(move_vals)
+        return vals_list, unrefunded
+
+    def _get_refund_sale_line(self, line_vals):
+        """The order line a credit note line of ``_prepare_refund_line_vals``
+        refunds: its ``sale_line_ids``, else the order line of its product."""
+        self.ensure_one()
+        SaleLine = self.env["sale.order.line"]
+        ids = []
+        for command in line_vals.get("sale_line_ids") or []:
+            if command[0] == fields.Command.SET:
+                ids = list(command[2])
+            elif command[0] == fields.Command.LINK:
+                ids.append(command[1])
+        if ids:
+            return SaleLine.browse(ids)[:1]
+        return self.order_id.order_line.filtered(
+            lambda sol: sol.product_id.id == line_vals.get("product_id")
+        )[:1]
+
+    def _note_unrefunded(self, unrefunded):
+        """Tell the request's followers which returned goods no credit note
+        refunds (not invoiced, or already refunded)."""
+        request = self._with_procedure_lang()
+        request.message_post(
+            body=request.env._(
+                "Not refunded, as not invoiced or already refunded: %(goods)s. "
+                "The accountants refund it by hand if it is owed.",
+                goods=join_items(
+                    request.env,
+                    [
+                        request.env._(
+                            "%(product)s (%(quantity)s)",
+                            product=product.with_env(request.env).display_name,
+                            quantity=f"{quantity:g}",
+                        )
+                        for product, quantity in unrefunded
+                    ],
+                ),
+            ),
+            subtype_xmlid="mail.mt_note",
         )
 
     # === BUSINESS METHODS: REPLACE === #

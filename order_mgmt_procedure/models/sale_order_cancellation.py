@@ -17,7 +17,8 @@ class SaleOrder(models.Model):
         "account.move",
         "procedure_refund_order_id",
         string="Procedure Refunds",
-        help="Credit notes created by cancelling the order.",
+        help="Credit notes the procedure drafted for the order: for its "
+        "cancellation and for its return requests.",
     )
     cancel_logistics_stage = fields.Selection(
         LOGISTICS_STAGES,
@@ -138,6 +139,40 @@ class SaleOrder(models.Model):
             ).mapped("amount_total")
         )
         return max(invoiced - refunded, 0.0)
+
+    def _get_refund_shares(self, amount):
+        """``[(invoice, share)]``: ``amount`` refunded on the order's posted
+        invoices in proportion of what each may still refund (its total less
+        the posted credit notes reversing it), rounded to the currency, the
+        rounding left on the latest invoice."""
+        self.ensure_one()
+        currency = self.currency_id
+        if currency.is_zero(amount) or amount < 0:
+            return []
+        invoices = self._get_posted_invoices().sorted(
+            lambda m: (m.invoice_date or m.date, m.id)
+        )
+        refundable = {}
+        for invoice in invoices:
+            refunded = sum(
+                invoice.reversal_move_ids.filtered(
+                    lambda m: m.state == "posted" and m.move_type == "out_refund"
+                ).mapped("amount_total")
+            )
+            left = invoice.amount_total - refunded
+            if currency.compare_amounts(left, 0) > 0:
+                refundable[invoice] = left
+        total = sum(refundable.values())
+        if not refundable:
+            return []
+        shares, left = [], amount
+        invoices = list(refundable)
+        for invoice in invoices[:-1]:
+            share = min(currency.round(amount * refundable[invoice] / total), left)
+            shares.append((invoice, share))
+            left -= share
+        shares.append((invoices[-1], currency.round(left)))
+        return [(inv, share) for inv, share in shares if not currency.is_zero(share)]
 
     def _get_paid_amount(self):
         """What the customer paid: on the posted invoices, less what was paid

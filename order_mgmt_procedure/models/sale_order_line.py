@@ -40,3 +40,62 @@ class SaleOrderLine(models.Model):
             result = super().unlink()
         orders._refresh_review_lines()
         return result
+
+    # === BUSINESS METHODS: REFUND === #
+
+    def _get_procedure_refundable_invoice_lines(self):
+        """``{invoice line: quantity still refundable}`` of this order line,
+        one invoice line per posted customer invoice that invoiced it: what
+        that invoice invoiced, less what the credit notes reversing it
+        (drafts included) took back."""
+        self.ensure_one()
+        invoice_lines = self.invoice_lines.filtered(
+            lambda aml: (
+                aml.move_id.move_type == "out_invoice"
+                and aml.move_id.state == "posted"
+                and aml.display_type == "product"
+            )
+        )
+        refundable = {}
+        for invoice, lines in invoice_lines.grouped("move_id").items():
+            refund_lines = invoice.reversal_move_ids.filtered(
+                lambda m: m.state != "cancel" and m.move_type == "out_refund"
+            ).invoice_line_ids.filtered(lambda aml: self in aml.sale_line_ids)
+            left = sum(lines.mapped("quantity")) - sum(refund_lines.mapped("quantity"))
+            refundable[lines[:1]] = max(left, 0.0)
+        return refundable
+
+    def _allocate_procedure_refund(self, quantity):
+        """``[(invoice line, quantity)]``: ``quantity`` of this order line
+        refunded on the invoices that invoiced it, in proportion of what each
+        may still refund, rounded to the unit of measure, the rounding left on
+        the latest invoice; never more than was invoiced."""
+        if not self:
+            return []
+        self.ensure_one()
+        refundable = {
+            line: qty
+            for line, qty in self._get_procedure_refundable_invoice_lines().items()
+            if not self.product_uom_id.is_zero(qty)
+        }
+        total = sum(refundable.values())
+        quantity = min(quantity, total)
+        if self.product_uom_id.is_zero(quantity):
+            return []
+        lines = sorted(
+            refundable,
+            key=lambda aml: (aml.move_id.invoice_date or aml.move_id.date, aml.id),
+        )
+        allocations = []
+        left = quantity
+        for line in lines[:-1]:
+            share = self.product_uom_id.round(quantity * refundable[line] / total)
+            share = min(share, left)
+            allocations.append((line, share))
+            left -= share
+        allocations.append((lines[-1], left))
+        return [
+            (line, qty)
+            for line, qty in allocations
+            if not self.product_uom_id.is_zero(qty)
+        ]

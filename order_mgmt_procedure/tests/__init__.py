@@ -9,6 +9,7 @@ from . import test_procedure_stage
 from . import test_processing
 from . import test_reader_language
 from . import test_reception
+from . import test_refund_links
 from . import test_returns
 from . import test_review
 from . import test_scheduled_actions

@@ -75,7 +75,9 @@ class OrderCancelWizard(models.TransientModel):
             raise UserError(self.env._("Give the reason of the cancellation."))
         order._lock_procedure_step()
         if order.state == "cancel" or (
-            order.refund_move_ids.filtered(lambda m: m.state != "cancel")
+            order.refund_move_ids.filtered(
+                lambda m: m.state != "cancel" and m.procedure_refund_origin != "return"
+            )
         ):
             # A second confirmation (double click, retry) changes nothing.
             return {"type": "ir.actions.act_window_close"}
@@ -93,13 +95,21 @@ class OrderCancelWizard(models.TransientModel):
             ),
             subtype_xmlid="mail.mt_note",
         )
-        if refund:
+        if len(refund) == 1:
             return {
                 "type": "ir.actions.act_window",
                 "res_model": "account.move",
                 "res_id": refund.id,
                 "view_mode": "form",
             }
+        if refund:
+            # One credit note per invoice: the accountants' list of them.
+            action = self.env["ir.actions.act_window"]._for_xml_id(
+                "order_mgmt_procedure.action_procedure_refunds"
+            )
+            action["domain"] = [("id", "in", refund.ids)]
+            action["context"] = {"default_move_type": "out_refund"}
+            return action
         return {"type": "ir.actions.act_window_close"}
 
     # === BUSINESS METHODS === #
@@ -202,38 +212,66 @@ class OrderCancelWizard(models.TransientModel):
             delivery._create_customer_return()
 
     def _create_credit_note(self, rule, amount):
-        """A draft credit note for the refund, by Odoo's own reversal of the
-        latest posted invoice; none when nothing was paid or invoiced."""
+        """Draft credit notes for the refund, by Odoo's own reversal of the
+        posted invoices: one per invoice, each refunding its share of
+        ``amount`` in proportion of what it may still refund; none when
+        nothing was paid or invoiced. Returns them."""
         # sudo: drafting the credit note is the procedure's part of the finance
         # rules; salespeople may not write accounting entries, accountants post
         # and reconcile it.
-        invoices = self.order_id.sudo()._get_posted_invoices()
-        if not invoices or amount <= 0:
-            return self.env["account.move"]
-        invoice = invoices.sorted(lambda m: (m.invoice_date or m.date, m.id))[-1]
+        order = self.order_id.sudo()
+        Move = self.env["account.move"].sudo()
+        shares = order._get_refund_shares(amount)
+        if not shares:
+            return Move
+        invoices = Move.browse([invoice.id for invoice, __ in shares])
         reason = self.env._(
             "Cancellation of %(order)s (%(rule)s): %(reason)s",
-            order=self.order_id.name,
+            order=order.name,
             rule=rule.name,
             reason=self.reason.strip(),
         )
         reversal = (
             self.env["account.move.reversal"]
             .sudo()
-            .with_context(active_model="account.move", active_ids=invoice.ids)
-            .create({"reason": reason, "journal_id": invoice.journal_id.id})
+            .with_context(active_model="account.move", active_ids=invoices.ids)
+            .create({"reason": reason, "journal_id": invoices[-1].journal_id.id})
         )
         reversal.reverse_moves()
-        refund = reversal.new_move_ids
-        # Refund what the rule grants, not the whole invoice.
-        factor = amount / refund.amount_total if refund.amount_total else 0
-        if abs(factor - 1) > 1e-6:
-            for line in refund.invoice_line_ids:
-                line.price_unit = line.price_unit * factor
-        refund.write(
-            {
-                "procedure_refund_order_id": self.order_id.id,
+        refunds = reversal.new_move_ids
+        total_shipping = self.return_shipping_cost
+        for invoice, share in shares:
+            refund = refunds.filtered(lambda m, inv=invoice: m.reversed_entry_id == inv)
+            # Refund what the rule grants, not the whole invoice.
+            factor = share / refund.amount_total if refund.amount_total else 0
+            if abs(factor - 1) > 1e-6:
+                for line in refund.invoice_line_ids:
+                    line.price_unit = line.price_unit * factor
+            vals = {
+                "procedure_refund_order_id": order.id,
+                "procedure_refund_origin": "cancellation",
+                "procedure_refund_reason": self.reason.strip(),
                 "procedure_refund_rule_id": rule.id,
+                "procedure_logistics_stage": self.logistics_stage,
+                "procedure_refund_percent": rule.refund_percent,
+                "procedure_return_shipping": invoice.currency_id.round(
+                    total_shipping * share / amount
+                ),
             }
+            if len(shares) > 1:
+                lang_env = refund.with_context(lang=refund.partner_id.lang).env
+                vals["ref"] = lang_env._(
+                    "%(ref)s (invoice %(invoice)s of %(count)s)",
+                    ref=refund.ref or "",
+                    invoice=invoice.name,
+                    count=len(shares),
+                )
+            refund._write_procedure_facts(vals)
+        refunds = refunds.sorted(
+            lambda m: (
+                m.reversed_entry_id.invoice_date or m.date,
+                m.reversed_entry_id.id,
+            )
         )
-        return refund
+        refunds._set_procedure_invoice_shares()
+        return refunds
