@@ -83,7 +83,10 @@ class ResConfigSettings(models.TransientModel):
                 company.order_mail_alias_id = False
                 alias.unlink()
             return
-        values = {"alias_name": self.order_mail_alias_name, "alias_domain_id": domain.id}
+        values = {
+            "alias_name": self.order_mail_alias_name,
+            "alias_domain_id": domain.id,
+        }
         if alias:
             if alias.alias_name != values["alias_name"] or (
                 alias.alias_domain_id != domain

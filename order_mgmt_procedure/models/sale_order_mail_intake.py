@@ -15,7 +15,7 @@ import base64
 import logging
 from email.utils import formataddr
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -221,14 +221,22 @@ class _EmailIntake:
         self.customer, self.matched_domain = self._find_customer()
         self.receiver = self._pick_receiver()
         self.may_reply = reply and bool(self.customer)
+        company_lang = company.partner_id.lang or "en_US"
+        self.receiver_env = env(
+            context=dict(env.context, lang=self.receiver.lang or company_lang)
+        )
         lang = (
             self.customer.lang
             or self.customer.commercial_partner_id.lang
-            or company.partner_id.lang
-            or "en_US"
+            or company_lang
         )
-        # The language the sender is answered in.
-        self.sender_env = env(context=dict(env.context, lang=lang))
+        # What stops the e-mail is worded for the sender when they are
+        # answered, else for the receiver who is told instead.
+        self.sender_env = (
+            env(context=dict(env.context, lang=lang))
+            if self.may_reply
+            else self.receiver_env
+        )
 
     # === WHO === #
 
@@ -294,13 +302,12 @@ class _EmailIntake:
 
     def run(self):
         SaleOrder = self.env["sale.order"].browse()
-        _ = self.sender_env._
         if not self.customer:
             # Not answered: an automatic answer to an unknown address (spam,
             # a forged sender) is what a mail server must not send. A
             # receiver reads it and contacts the sender if it is an order.
             self._note_receivers(
-                self.env._(
+                self.receiver_env._(
                     "The sender's address is not one of a customer's, not even by "
                     "its company's domain: no order was created. If it is an "
                     "order, create the customer (or add this address to its "
@@ -313,7 +320,7 @@ class _EmailIntake:
         if too_large:
             self._refuse(
                 [
-                    _(
+                    self.sender_env._(
                         "%(file)s is %(size).1f MB; files of at most %(max)s MB are "
                         "accepted.",
                         file=name,
@@ -328,7 +335,7 @@ class _EmailIntake:
         if not self.body_text and not self.attachments:
             self._refuse(
                 [
-                    _(
+                    self.sender_env._(
                         "The e-mail has no text and no file. Write the order in the "
                         "e-mail (products, quantities, delivery address) or attach "
                         "it in our order template."
@@ -415,9 +422,7 @@ class _EmailIntake:
         all files or none; a refusal answers the sender with the reports."""
         env = self._receiver_env()
         # The problems are worded for the sender.
-        Import = env["sale.order.batch.import"].with_context(
-            lang=self.sender_env.lang
-        )
+        Import = env["sale.order.batch.import"].with_context(lang=self.sender_env.lang)
         SaleOrder = env["sale.order"]
         refusals, orders = [], SaleOrder
         try:
@@ -445,9 +450,7 @@ class _EmailIntake:
             env.invalidate_all()
             self._refuse(
                 [
-                    self.sender_env._(
-                        "%(file)s:\n%(report)s", file=name, report=report
-                    )
+                    self.sender_env._("%(file)s:\n%(report)s", file=name, report=report)
                     for name, report in refusals
                 ],
                 with_attachments=True,
@@ -457,17 +460,21 @@ class _EmailIntake:
         orders = orders.with_env(env)
         orders.write({"received_date": self._received_date()})
         first = orders[0]
+        # The translated sentence is markup, its values are escaped into it.
+        imported = Markup(
+            env._(
+                "Imported from %(file)s, e-mailed by %(sender)s with %(order)s "
+                "(the e-mail is on that order)."
+            )
+        )
         for order in orders[1:]:
             order.message_post(
-                body=env._(
-                    "Imported from %(file)s, e-mailed by %(sender)s with %(order)s "
-                    "(the e-mail is on that order).",
-                    file=order.origin or "",
-                    sender=self.email,
-                    order=Markup(
-                        f'<a href="/odoo/sales/{first.id}">{escape(first.name)}</a>'
-                    ),
-                ),
+                body=imported
+                % {
+                    "file": order.origin or "",
+                    "sender": self.email,
+                    "order": first._get_html_link(),
+                },
                 subtype_xmlid="mail.mt_note",
             )
         note = env._(
@@ -485,13 +492,12 @@ class _EmailIntake:
         own = self.customer.commercial_partner_id
         others = orders.filtered(lambda o: o.partner_id.commercial_partner_id != own)
         if others:
-            _ = self.sender_env._
             raise UserError(
                 "\n".join(
                     [
-                        _("Nothing was imported:"),
+                        self.sender_env._("Nothing was imported:"),
                         *(
-                            _(
+                            self.sender_env._(
                                 "Order %(ref)s is for %(customer)s: an e-mail from "
                                 "%(sender)s can only bring orders of %(own)s.",
                                 ref=order.client_order_ref,
@@ -512,7 +518,7 @@ class _EmailIntake:
         e-mail must not be answered, note it for the receivers."""
         if not self.may_reply:
             self._note_receivers(
-                self.env._(
+                self.receiver_env._(
                     "No order was created from this e-mail (an automatic e-mail, "
                     "not answered):\n%(reasons)s",
                     reasons="\n".join(reasons),
@@ -524,15 +530,14 @@ class _EmailIntake:
 
     def _reply(self, reasons, template):
         env = self.sender_env
-        _ = env._
         alias = self.company.order_mail_alias_id
         alias_email = alias.alias_full_name or self.company.email or ""
-        intro = _(
+        intro = env._(
             "We received your e-mail %(subject)s but could not take it as an "
             "order; nothing was created:",
             subject=f"“{self.subject}”" if self.subject else "",
         )
-        outro = _(
+        outro = env._(
             "Correct it and send it again to this address, or call us. This "
             "message was written automatically."
         )
@@ -546,9 +551,7 @@ class _EmailIntake:
         attachments = []
         if template:
             # The template in the sender's language, to start from.
-            wizard = env["sale.order.batch.import"].new(
-                {"company_id": self.company.id}
-            )
+            wizard = env["sale.order.batch.import"].new({"company_id": self.company.id})
             attachments.append(
                 Command.create(
                     {
@@ -563,9 +566,9 @@ class _EmailIntake:
         # automatic answers to it (RFC 3834, and Exchange's own).
         self.env["mail.mail"].sudo().create(
             {
-                "subject": _("Re: %(subject)s", subject=self.subject)
+                "subject": env._("Re: %(subject)s", subject=self.subject)
                 if self.subject
-                else _("Your e-mail order"),
+                else env._("Your e-mail order"),
                 "body_html": body,
                 "email_from": formataddr((self.company.name, alias_email)),
                 "reply_to": alias_email,
@@ -585,7 +588,7 @@ class _EmailIntake:
 
     def _note_receivers(self, reason, with_attachments):
         """The e-mail with ``reason``, in the receiver's Inbox."""
-        env = self.env(context=dict(self.env.context, lang=self.receiver.lang))
+        env = self.receiver_env
         header = env._(
             "E-mail to the order address %(alias)s from %(sender)s, subject "
             "%(subject)s, received %(date)s.",
@@ -603,9 +606,7 @@ class _EmailIntake:
             ]
         )
         attachments = [
-            tuple(attachment[:2])
-            for attachment in self.attachments
-            if with_attachments
+            tuple(attachment[:2]) for attachment in self.attachments if with_attachments
         ]
         # sudo: as the gateway posts incoming e-mail; the note is for the
         # receiver only (no document: nothing was created).

@@ -7,8 +7,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from odoo import fields
-from odoo.tools import html2plaintext
 from odoo.tests import tagged
+from odoo.tools import html2plaintext
 
 from .test_batch_import import HEADER, BatchImportCase, csv_file, xlsx_file
 
@@ -103,8 +103,10 @@ class TestMailIntake(BatchImportCase):
 
     def _email_activity(self, order):
         return order.activity_ids.filtered(
-            lambda a: a.activity_type_id
-            == self.env.ref("order_mgmt_procedure.mail_activity_type_order_email")
+            lambda a: (
+                a.activity_type_id
+                == self.env.ref("order_mgmt_procedure.mail_activity_type_order_email")
+            )
         )
 
     def _template_rows(self, *refs):
@@ -231,7 +233,13 @@ class TestMailIntake(BatchImportCase):
             "Yuanda <purchasing@yuanda-dist.example.cn>",
             raw_subject=encoded_word(subject, "UTF-8"),
             text="见附件。",
-            files=[("orders.xlsx", xlsx_file(self._template_rows("PO-7001", "PO-7002")), XLSX)],
+            files=[
+                (
+                    "orders.xlsx",
+                    xlsx_file(self._template_rows("PO-7001", "PO-7002")),
+                    XLSX,
+                )
+            ],
             date=self.date,
         )
         first = self.env["sale.order"].browse(self._process(raw))
@@ -252,7 +260,9 @@ class TestMailIntake(BatchImportCase):
         email = first.message_ids.filtered(lambda m: m.message_type == "email")
         self.assertEqual(email.subject, subject)
         self.assertEqual(email.attachment_ids.mapped("name"), ["orders.xlsx"])
-        self.assertIn(first.name, orders[1].message_ids[0].body)
+        note = orders[1].message_ids.filtered(lambda m: m.message_type == "comment")
+        self.assertIn(f'data-oe-id="{first.id}"', note.body, "a link to the first")
+        self.assertIn("purchasing@yuanda-dist.example.cn", note.body)
         activity = self._email_activity(first)
         self.assertEqual(len(activity), 1)
         self.assertIn("PO-7002", orders[1].client_order_ref)
@@ -327,7 +337,9 @@ class TestMailIntake(BatchImportCase):
         self.assertFalse(self._process(raw))
         self.assertNothingCreated(before)
         reply = self._replies("purchasing@yuanda-dist.example.cn")
-        self.assertIn("Order PO-7302 is for Hangzhou Xinyu Electronics", reply.body_html)
+        self.assertIn(
+            "Order PO-7302 is for Hangzhou Xinyu Electronics", reply.body_html
+        )
 
     def test_spreadsheet_not_in_template_refused(self):
         before = self._counts()
