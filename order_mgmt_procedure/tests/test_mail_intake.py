@@ -260,7 +260,7 @@ class TestMailIntake(BatchImportCase):
         email = first.message_ids.filtered(lambda m: m.message_type == "email")
         self.assertEqual(email.subject, subject)
         self.assertEqual(email.attachment_ids.mapped("name"), ["orders.xlsx"])
-        note = orders[1].message_ids.filtered(lambda m: m.message_type == "comment")
+        note = orders[1].message_ids.filtered(lambda m: "Imported from" in m.body)
         self.assertIn(f'data-oe-id="{first.id}"', note.body, "a link to the first")
         self.assertIn("purchasing@yuanda-dist.example.cn", note.body)
         activity = self._email_activity(first)
