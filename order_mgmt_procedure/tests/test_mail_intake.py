@@ -437,3 +437,29 @@ class TestMailIntake(BatchImportCase):
         raw = raw_email("buyer@xinyu.example.com", text="3 cabinets", date=future)
         order = self.env["sale.order"].browse(self._process(raw))
         self.assertLessEqual(order.received_date, fields.Datetime.now())
+
+    def test_receiver_who_may_make_the_customers_orders(self):
+        """The customer's salesperson is no receiver: the activity goes to a
+        receiver whom Odoo lets make orders of another salesperson's customer
+        (not one who sees their own orders only), who creates the quotation
+        with their own rights."""
+        self.customer.user_id = self.warehouse_user
+        raw = raw_email("buyer@xinyu.example.com", text="3 cabinets")
+        order = self.env["sale.order"].browse(self._process(raw))
+        activity = self._email_activity(order)
+        self.assertEqual(len(activity), 1)
+        self.assertNotEqual(activity.user_id, self.receiver)
+        self.assertTrue(
+            activity.user_id.has_group("sales_team.group_sale_salesman_all_leads")
+        )
+        self.assertEqual(order.create_uid, activity.user_id)
+
+    def test_loop_protection_counts_email_quotations(self):
+        self.env["ir.config_parameter"].set_param("mail.gateway.loop.threshold", 2)
+        for number in range(2):
+            raw = raw_email("buyer@xinyu.example.com", text=f"order {number}")
+            self.assertTrue(self._process(raw))
+        before = self._counts()
+        raw = raw_email("buyer@xinyu.example.com", text="order 3")
+        self.assertFalse(self._process(raw))
+        self.assertNothingCreated(before)
