@@ -218,6 +218,11 @@ class _EmailIntake:
         self.subject = (message_dict.get("subject") or "").strip()
         self.attachments = message_dict.get("attachments") or []
         self.body_text = html2plaintext(message_dict.get("body") or "").strip()
+        # sudo: as _find_customer, the companies' and employees' contacts.
+        self.own_partners = (
+            env["res.company"].sudo().search([]).partner_id
+            | env["res.users"].sudo().search([("share", "=", False)]).partner_id
+        )
         self.customer, self.matched_domain = self._find_customer()
         self.receiver = self._pick_receiver()
         self.may_reply = reply and bool(self.customer)
@@ -254,6 +259,7 @@ class _EmailIntake:
             [("email_normalized", "=", self.email), *company_domain],
             order="customer_rank desc, is_company desc, id",
         )
+        contacts = contacts.filtered(self._may_be_customer)
         if contacts:
             return contacts[0], ""
         domain = self.email.split("@", 1)[1]
@@ -262,13 +268,24 @@ class _EmailIntake:
         pattern = "%@" + domain.replace("\\", "\\\\").replace("%", r"\%").replace(
             "_", r"\_"
         )
-        companies = Partner.search(
-            [("email_normalized", "=like", pattern), *company_domain]
-        ).commercial_partner_id
+        companies = (
+            Partner.search([("email_normalized", "=like", pattern), *company_domain])
+            .filtered(self._may_be_customer)
+            .commercial_partner_id
+        )
         if len(companies) != 1:
             # None, or several companies share the domain: not guessed.
             return Partner, ""
         return companies, domain
+
+    def _may_be_customer(self, partner):
+        """Not the company's own people: an employee writing (or forwarding
+        a customer's e-mail) to the alias is no customer, nor is the company
+        itself; their e-mails are noted for the receivers."""
+        return (
+            partner not in self.own_partners
+            and partner.commercial_partner_id not in self.own_partners
+        )
 
     def _pick_receiver(self):
         """The receiver who takes the e-mail: the customer's salesperson when

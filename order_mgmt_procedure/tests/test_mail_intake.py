@@ -463,3 +463,15 @@ class TestMailIntake(BatchImportCase):
         raw = raw_email("buyer@xinyu.example.com", text="order 3")
         self.assertFalse(self._process(raw))
         self.assertNothingCreated(before)
+
+    def test_employee_is_no_customer(self):
+        """An employee writing (or forwarding) to the order address: no order
+        for the company's own people, the receivers get the e-mail."""
+        self.reviewer.email = "reviewer@mycompany.example.com"
+        before = self._counts()
+        raw = raw_email(
+            "reviewer@mycompany.example.com", text="Fwd: 3 cabinets for Xinyu"
+        )
+        self.assertFalse(self._process(raw))
+        self.assertNothingCreated(before)
+        self.assertEqual(len(self._receiver_notes()), 1)
