@@ -79,6 +79,20 @@ def shell_uninstall(env):
         f"{made['xmlids']} records (xmlids) of the addon"
     )
     env.cr.rollback()
+    # As an administrator leaves it: the company's order e-mail address.
+    alias_domain = env["mail.alias.domain"].create(
+        {"name": "uninstall-check.example.com"}
+    )
+    env.company.order_mail_alias_id = env["mail.alias"].create(
+        {
+            "alias_name": "orders-uninstall-check",
+            "alias_domain_id": alias_domain.id,
+            "alias_model_id": env["ir.model"]._get_id("sale.order"),
+            "alias_contact": "everyone",
+        }
+    )
+    made["aliases"] = env.company.order_mail_alias_id.ids
+    env.cr.commit()
     module.button_immediate_uninstall()
     print(f"{ADDON} uninstalled (button_immediate_uninstall)")
     return made
@@ -169,6 +183,12 @@ def shell_check_nothing_left(env, made, check):
         .mapped("key")
     )
     check(not params, "no system parameter of the addon left" + _listed(params))
+    aliases = env["mail.alias"].browse(made.get("aliases", [])).exists()
+    check(
+        not aliases,
+        "no order e-mail alias of the addon left"
+        + _listed(aliases.mapped("alias_full_name")),
+    )
     for model in sorted(set(kept) - set(technical)):
         print(
             f"note    kept by Odoo, still referenced: {len(kept[model])} {model} "

@@ -63,6 +63,15 @@ class ResCompany(models.Model):
         help="Order files larger than this are refused.",
     )
 
+    order_mail_alias_id = fields.Many2one(
+        "mail.alias",
+        string="Order E-mail Alias",
+        copy=False,
+        ondelete="set null",
+        help="E-mails to this address become quotations in Received (channel "
+        "E-mail), or the orders of the template files they carry.",
+    )
+
     @api.constrains("batch_import_max_rows", "batch_import_max_size_mb")
     def _check_batch_import_limits(self):
         for company in self:

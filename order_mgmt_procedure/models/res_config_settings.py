@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 # The switches of the procedure; a company whose switches are all off works as
 # plain Odoo.
@@ -48,8 +48,65 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.batch_import_max_size_mb", readonly=False
     )
 
+    order_mail_alias_name = fields.Char(
+        string="Order E-mail Alias",
+        compute="_compute_order_mail_alias",
+        store=True,
+        readonly=False,
+        help="E-mails to this address become quotations in Received; leave it "
+        "empty to receive no orders by e-mail.",
+    )
+    order_mail_alias_domain_id = fields.Many2one(
+        "mail.alias.domain",
+        string="Order E-mail Alias Domain",
+        compute="_compute_order_mail_alias",
+        store=True,
+        readonly=False,
+    )
+
+    @api.depends("company_id")
+    def _compute_order_mail_alias(self):
+        for settings in self:
+            alias = settings.company_id.order_mail_alias_id
+            settings.order_mail_alias_name = alias.alias_name
+            settings.order_mail_alias_domain_id = (
+                alias.alias_domain_id or settings.company_id.alias_domain_id
+            )
+
+    def _set_order_mail_alias(self):
+        """The company's order alias as set: created, renamed or removed."""
+        company = self.company_id
+        alias = company.order_mail_alias_id
+        domain = self.order_mail_alias_domain_id or company.alias_domain_id
+        if not self.order_mail_alias_name:
+            if alias:
+                company.order_mail_alias_id = False
+                alias.unlink()
+            return
+        values = {
+            "alias_name": self.order_mail_alias_name,
+            "alias_domain_id": domain.id,
+        }
+        if alias:
+            if alias.alias_name != values["alias_name"] or (
+                alias.alias_domain_id != domain
+            ):
+                alias.write(values)
+            return
+        company.order_mail_alias_id = self.env["mail.alias"].create(
+            {
+                **values,
+                "alias_model_id": self.env["ir.model"]._get_id("sale.order"),
+                # Anyone may write: unknown senders are noted for the
+                # receivers, not bounced (see sale_order_mail_intake).
+                "alias_contact": "everyone",
+                "alias_defaults": repr({"company_id": company.id}),
+            }
+        )
+
     def set_values(self):
         result = super().set_values()
+        self._set_order_mail_alias()
         # Companies made later start with the switches as the administrator
         # last set them (Odoo's defaults), not switched on again.
         for fname in PROCEDURE_SWITCHES:

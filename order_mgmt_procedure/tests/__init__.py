@@ -19,3 +19,4 @@ from . import test_shipping
 from . import test_stage_history
 from . import test_tours
 from . import test_translations
+from . import test_mail_intake
