@@ -148,8 +148,11 @@ class TestScheduledActionBatches(OrderProcedureCase):
 
     def _overdue_requests(self, count):
         Request = self.env["order.return.request"]
-        # What the database had to flag is flagged first.
-        Request._cron_flag_overdue()
+        # What the database had overdue is out of the way: the action reads
+        # the overdue requests, flagged or not, in id order.
+        Request.search([("is_overdue", "=", True)]).write(
+            {"deadline": fields.Date.today()}
+        )
         orders = self._ended_windows(count)
         requests = Request.create(
             [{"order_id": order.id, "reason": "Broken"} for order in orders]
@@ -219,9 +222,9 @@ class TestScheduledActionBatches(OrderProcedureCase):
         original = model_class._check_stock
         calls = []
 
-        def record(orders):
+        def record(orders, *args):
             calls.append(orders.ids)
-            return original(orders)
+            return original(orders, *args)
 
         with patch.object(model_class, "_check_stock", record):
             yield calls
