@@ -484,7 +484,12 @@ class OrderReturnRequest(models.Model):
         # Only the scheduler shows the progress: the backlog counted once.
         total = self.search_count(domain) if in_scheduled_run(self.env) else 0
         flagged = 0
-        last_id = 0
+        # From the first request not flagged yet: a run that resumes after a
+        # cut does not read again the requests flagged by the runs before.
+        first = self.search(domain, order="id", limit=1)
+        if not first:
+            return True
+        last_id = first.id - 1
         while True:
             # In id order from the last batch, the overdue requests, flagged
             # or not: a batch reads its requests only, not the ones before
