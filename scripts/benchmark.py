@@ -220,15 +220,37 @@ def bench_deliveries(env, reviewer, customers, products):
     )
 
 
+def backend_cpu(env):
+    """CPU seconds used so far by the database's server processes (Linux,
+    the cluster on this machine; empty otherwise), by process id."""
+    env.cr.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+    )
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for (pid,) in env.cr.fetchall():
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
 def run_scheduled(env, xmlid, label):
     """Run the scheduled action ``xmlid`` as the scheduler does (Run
     Manually: its own cursor, a commit per batch), again as long as it has
     records left, as the scheduler runs it again as soon as possible when
-    the time of a run is up. Queries of every cursor, wall time, batches."""
+    the time of a run is up. Queries of every cursor, wall time, CPU time
+    (this process and the database's, less noisy than the wall time on a
+    shared machine), batches."""
     cron = env.ref(xmlid)
     Progress = env["ir.cron.progress"]
     before = max(Progress.search([("cron_id", "=", cron.id)]).ids or [0])
     queries_before = sql_db.sql_counter
+    database_before = backend_cpu(env)
+    cpu_before = time.process_time()
     start = time.perf_counter()
     runs = 0
     while True:
@@ -244,6 +266,11 @@ def run_scheduled(env, xmlid, label):
         if not last.remaining:
             break
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu_before
+    # A server process started during the run counts from zero.
+    database = sum(
+        used - database_before.get(pid, 0.0) for pid, used in backend_cpu(env).items()
+    )
     queries = sql_db.sql_counter - queries_before
     progress = Progress.search([("cron_id", "=", cron.id), ("id", ">", before)])
     done = sum(progress.mapped("done"))
@@ -252,6 +279,7 @@ def run_scheduled(env, xmlid, label):
     result = {
         "queries": queries,
         "seconds": round(seconds, 3),
+        "cpu_seconds": round(cpu + database, 3),
         "done": done,
         "batches": batches,
         "runs": runs,
@@ -259,7 +287,8 @@ def run_scheduled(env, xmlid, label):
     }
     print(
         f"  {label}: {queries} queries ({result['queries_per_batch']} a batch of "
-        f"{batch_size}), {seconds:.2f} s, {done} done in {runs} run(s)",
+        f"{batch_size}), {seconds:.2f} s, CPU {cpu:.2f} s + database "
+        f"{database:.2f} s, {done} done in {runs} run(s)",
         flush=True,
     )
     return result
@@ -272,10 +301,155 @@ CHECK_STOCK = "order_mgmt_procedure.ir_cron_check_stock"
 CRON_BATCH_SIZES = {CLOSE_WINDOWS: 500, FLAG_OVERDUE: 1000, CHECK_STOCK: 100}
 
 
+def clone_rows(cr, tables, copies, suffixed=(), followers=()):
+    """Replicate rows in SQL, ``copies`` times each: ``tables`` is a list of
+    (table, condition) picking the template rows, parents first. A column
+    whose foreign key points to a cloned table points to the copy of the same
+    round (an order's lines, pickings and moves stay together); ``suffixed``
+    (table, column) get the round appended (unique names); tables without an
+    ``id`` (many2many relations) are cloned for the rows that reference a
+    template row. ``followers``: models whose followers are copied along."""
+    maps = {}
+    for table, condition in tables:
+        cr.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND table_name = %s "
+            "AND is_generated = 'NEVER' ORDER BY ordinal_position",
+            [table],
+        )
+        columns = [row[0] for row in cr.fetchall()]
+        cr.execute(
+            """SELECT a.attname, r.relname
+                 FROM pg_constraint c
+                 JOIN pg_class t ON t.oid = c.conrelid
+                 JOIN pg_class r ON r.oid = c.confrelid
+                 JOIN pg_attribute a ON a.attrelid = c.conrelid
+                                    AND a.attnum = c.conkey[1]
+                WHERE c.contype = 'f' AND t.relname = %s
+                  AND array_length(c.conkey, 1) = 1""",
+            [table],
+        )
+        foreign = {column: ref for column, ref in cr.fetchall() if ref in maps}
+        # The round of a copy: the map's for a table with ids, the series'
+        # for a relation.
+        round_ = "m.k" if "id" in columns else "k.k"
+        joins, values = [], []
+        for column in columns:
+            if column == "id":
+                continue
+            if column in foreign:
+                alias = f"m_{column}"
+                joins.append(
+                    f"LEFT JOIN {maps[foreign[column]]} {alias} "
+                    f'ON {alias}.old_id = t."{column}" AND {alias}.k = {round_}'
+                )
+                values.append(f'COALESCE({alias}.new_id, t."{column}")')
+            elif (table, column) in suffixed:
+                values.append(f"t.\"{column}\" || '/' || {round_}")
+            else:
+                values.append(f't."{column}"')
+        names = ", ".join(f'"{c}"' for c in columns if c != "id")
+        if "id" in columns:
+            maps[table] = f"bench_map_{table}"
+            cr.execute(
+                f"""DROP TABLE IF EXISTS {maps[table]};
+                    CREATE TEMP TABLE {maps[table]} AS
+                    SELECT t.id AS old_id, k.k,
+                           nextval(pg_get_serial_sequence('{table}', 'id')) AS new_id
+                      FROM {table} t, generate_series(1, %s) k(k)
+                     WHERE {condition};
+                    CREATE INDEX ON {maps[table]} (old_id, k)""",
+                [copies],
+            )
+            cr.execute(
+                f"""INSERT INTO {table} (id, {names})
+                    SELECT m.new_id, {", ".join(values)}
+                      FROM {maps[table]} m
+                      JOIN {table} t ON t.id = m.old_id
+                      {" ".join(joins)}"""
+            )
+        else:
+            mapped = " OR ".join(f"m_{c}.new_id IS NOT NULL" for c in foreign)
+            cr.execute(
+                f"""INSERT INTO {table} ({names})
+                    SELECT {", ".join(values)}
+                      FROM {table} t CROSS JOIN generate_series(1, %s) k(k)
+                      {" ".join(joins)}
+                     WHERE ({condition}) AND ({mapped})""",
+                [copies],
+            )
+    for model in followers:
+        table = model.replace(".", "_")
+        cr.execute(
+            f"""INSERT INTO mail_followers (res_model, res_id, partner_id)
+                SELECT f.res_model, m.new_id, f.partner_id
+                  FROM mail_followers f JOIN {maps[table]} m ON m.old_id = f.res_id
+                 WHERE f.res_model = %s""",
+            [model],
+        )
+
+
+# Records made by the ORM for a size, replicated by SQL to the size.
+CRON_TEMPLATES = 10
+
+
+def ids_sql(ids):
+    return f"ARRAY[{','.join(str(int(i)) for i in ids)}]::int[]"
+
+
+def replicate_orders(env, orders, size, waiting=False):
+    """Copies of the ``orders`` (and their requests, or their pickings and
+    moves when ``waiting``) in SQL, up to ``size`` orders in all: the
+    set-up of a scheduled action in seconds, whatever the size. What the
+    scheduled actions read is copied as the ORM made it: the state, the
+    dates, the company, the followers, the lines, the deliveries."""
+    env.flush_all()
+    # The sizes are multiples of CRON_TEMPLATES: exactly ``size`` orders.
+    copies = -(-size // len(orders)) - 1
+    if copies <= 0:
+        return
+    order_ids = ids_sql(orders.ids)
+    tables = [
+        ("sale_order", f"t.id = ANY({order_ids})"),
+        ("sale_order_line", f"t.order_id = ANY({order_ids})"),
+        ("sale_order_stage_history", f"t.order_id = ANY({order_ids})"),
+    ]
+    followers = ["sale.order"]
+    if waiting:
+        pickings = ids_sql(orders.picking_ids.ids)
+        moves = ids_sql(orders.picking_ids.move_ids.ids)
+        references = ids_sql(orders.stock_reference_ids.ids)
+        tables += [
+            ("stock_reference", f"t.id = ANY({references})"),
+            ("stock_picking", f"t.id = ANY({pickings})"),
+            ("stock_move", f"t.id = ANY({moves})"),
+            ("stock_reference_sale_rel", f"t.sale_id = ANY({order_ids})"),
+            ("stock_reference_move_rel", f"t.move_id = ANY({moves})"),
+        ]
+        followers.append("stock.picking")
+    else:
+        requests = ids_sql(orders.return_request_ids.ids)
+        tables += [
+            ("order_return_request", f"t.id = ANY({requests})"),
+            ("order_return_request_line", f"t.request_id = ANY({requests})"),
+        ]
+        followers.append("order.return.request")
+    suffixed = {
+        ("sale_order", "name"),
+        ("sale_order", "import_reference_key"),
+        ("stock_picking", "name"),
+        ("stock_reference", "name"),
+        ("order_return_request", "name"),
+    }
+    clone_rows(env.cr, tables, copies, suffixed=suffixed, followers=followers)
+    env.invalidate_all()
+
+
 def bench_crons(env, customers, products):
     """The scheduled actions on CRON_SIZES orders each, run through Odoo's
     scheduler: queries must grow with the batches, time with the records.
-    Orders are created once by the ORM and put in the wanted state by SQL
+    A few orders are made by the ORM (the waiting ones confirmed for real)
+    and put in the wanted state by SQL, then replicated by SQL to the size
     (setting up, not measured). The scheduler commits each batch: the set-up
     is committed too (the benchmark's database is its own, dropped at the
     end), and what a size leaves is taken out of the next size's way."""
@@ -292,7 +466,9 @@ def bench_crons(env, customers, products):
     )
     env.company.order_review_required = False
     for size in CRON_SIZES:
-        orders = env["sale.order"].create(order_values(customers, products, size, 1))
+        start = time.perf_counter()
+        count = min(size, CRON_TEMPLATES)
+        orders = env["sale.order"].create(order_values(customers, products, count, 1))
         env.flush_all()
         env.cr.execute(
             """UPDATE sale_order
@@ -314,18 +490,25 @@ def bench_crons(env, customers, products):
                 WHERE id = ANY(%s)""",
             [env.ref("base.user_admin").id, requests.ids],
         )
-        env.cr.commit()
         env.invalidate_all()
+        replicate_orders(env, orders, size)
+        env.cr.commit()
+        print(
+            f"  (set up {size} completed orders and requests in "
+            f"{time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
         results[f"close windows, {size}"] = run_scheduled(
             env, CLOSE_WINDOWS, f"after-sales windows closing, {size} orders"
         )
         results[f"flag overdue, {size}"] = run_scheduled(
             env, FLAG_OVERDUE, f"overdue returns flagged, {size} requests"
         )
-        # Real orders waiting for stock, confirmed in one batch (setting up).
+        # Real orders waiting for stock, confirmed in one batch, replicated
+        # with their deliveries (setting up).
         start = time.perf_counter()
         env.company.order_review_required = False
-        waiting = env["sale.order"].create(order_values(customers, missing, size, 1))
+        waiting = env["sale.order"].create(order_values(customers, missing, count, 1))
         waiting.action_confirm()
         env.company.order_review_required = True
         env.flush_all()
@@ -334,13 +517,14 @@ def bench_crons(env, customers, products):
                 WHERE id = ANY(%s)""",
             [waiting.ids],
         )
+        env.invalidate_all()
+        replicate_orders(env, waiting, size, waiting=True)
         env.cr.commit()
         print(
             f"  (set up {size} orders awaiting replenishment in "
             f"{time.perf_counter() - start:.0f} s)",
             flush=True,
         )
-        env.invalidate_all()
         results[f"stock re-check, {size}"] = run_scheduled(
             env, CHECK_STOCK, f"stock re-check, {size} orders"
         )
@@ -348,8 +532,7 @@ def bench_crons(env, customers, products):
         # closed and the requests flagged).
         env.cr.execute(
             """UPDATE sale_order SET procedure_stage = 'cancelled'
-                WHERE id = ANY(%s)""",
-            [waiting.ids],
+                WHERE procedure_stage = 'awaiting_replenishment'"""
         )
         env.company.order_review_required = False
         env.cr.commit()
@@ -359,7 +542,8 @@ def bench_crons(env, customers, products):
 
 def cron_growth(crons):
     """For each scheduled action, from the smallest size to each larger one:
-    records, time and queries per batch, as ratios."""
+    records, time (wall and CPU) and queries per batch, as ratios; printed
+    (the target: time at most 1.1x the records)."""
     growth = {}
     for name in ("close windows", "flag overdue", "stock re-check"):
         rows = [(size, crons.get(f"{name}, {size}")) for size in CRON_SIZES]
@@ -373,10 +557,20 @@ def cron_growth(crons):
                 "seconds": round(row["seconds"] / base["seconds"], 1)
                 if base["seconds"]
                 else None,
+                "cpu_seconds": round(row["cpu_seconds"] / base["cpu_seconds"], 1)
+                if base.get("cpu_seconds")
+                else None,
                 "queries_per_batch": round(
                     row["queries_per_batch"] / base["queries_per_batch"], 2
                 ),
             }
+    if growth:
+        print(f"\n{'scheduled action growth':<34}{'records':>9}{'wall':>7}{'CPU':>7}")
+        for name, entry in growth.items():
+            print(
+                f"{name:<34}{entry['records']:>9}{entry['seconds']:>7}"
+                f"{entry['cpu_seconds']:>7}"
+            )
     return growth
 
 

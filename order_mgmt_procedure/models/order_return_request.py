@@ -41,6 +41,9 @@ class OrderReturnRequest(models.Model):
     _open_deadline_idx = models.Index(
         "(deadline) WHERE state IN ('approved', 'received')"
     )
+    # The overdue-flagging scheduled action's batches: the open requests in
+    # id order from where the last batch stopped.
+    _open_id_idx = models.Index("(id) WHERE state IN ('approved', 'received')")
 
     # === FIELDS === #
 
@@ -482,8 +485,9 @@ class OrderReturnRequest(models.Model):
         """An activity for whoever approved each overdue request, once;
         created in batches, a constant number of queries per batch. Run by
         the scheduler, each batch is committed with the progress; a run whose
-        time is up stops after its batch, and the next run finds only the
-        requests not flagged yet."""
+        time is up stops after its batch, and the next run flags only the
+        requests not flagged yet (those flagged are passed over, read but not
+        written)."""
         activity_type = self.env.ref(OVERDUE_ACTIVITY)
         domain = [
             ("is_overdue", "=", True),
@@ -492,32 +496,57 @@ class OrderReturnRequest(models.Model):
         # Only the scheduler shows the progress: the backlog counted once.
         total = self.search_count(domain) if in_scheduled_run(self.env) else 0
         flagged = 0
-        last_id = 0
+        # From the first request not flagged yet: a run that resumes after a
+        # cut does not read again the requests flagged by the runs before.
+        first = self.search(domain, order="id", limit=1)
+        if not first:
+            return True
+        last_id = first.id - 1
         while True:
-            # In id order from the last batch: a batch reads its requests
-            # only, not the ones flagged before it.
-            batch = self.search(
-                [*domain, ("id", ">", last_id)], order="id", limit=batch_size
+            # In id order from the last batch, the overdue requests, flagged
+            # or not: a batch reads its requests only, not the ones before
+            # it, nor every activity of the kind (which the search of those
+            # without one would hash at each batch).
+            candidates = self.search(
+                [("is_overdue", "=", True), ("id", ">", last_id)],
+                order="id",
+                limit=batch_size,
             )
-            if not batch:
+            if not candidates:
                 return True
-            last_id = batch[-1].id
-            # Quick update: no assignment e-mail per activity; the approver
-            # finds them in their activities, as with any scheduled activity.
-            self.env["mail.activity"].with_context(
-                mail_activity_quick_update=True
-            ).create(batch._prepare_overdue_activity_vals(activity_type))
-            # The activities' document names are computed next, one record at
-            # a time: their names are loaded for the whole batch first.
-            batch.invalidate_recordset(["name"])
-            batch.fetch(["name"])
-            self.env.flush_all()
+            last_id = candidates[-1].id
+            # Those flagged before: one query on the batch's requests.
+            already = (
+                self.env["mail.activity"]
+                .search_fetch(
+                    [
+                        ("res_model", "=", self._name),
+                        ("res_id", "in", candidates.ids),
+                        ("activity_type_id", "=", activity_type.id),
+                    ],
+                    ["res_id"],
+                )
+                .mapped("res_id")
+            )
+            batch = candidates - self.browse(already)
+            if batch:
+                # Quick update: no assignment e-mail per activity; the
+                # approver finds them in their activities, as with any
+                # scheduled activity.
+                self.env["mail.activity"].with_context(
+                    mail_activity_quick_update=True
+                ).create(batch._prepare_overdue_activity_vals(activity_type))
+                # The activities' document names are computed next, one record
+                # at a time: their names are loaded for the whole batch first.
+                batch.invalidate_recordset(["name"])
+                batch.fetch(["name"])
+                self.env.flush_all()
             flagged += len(batch)
-            last = len(batch) < batch_size
+            last = len(candidates) < batch_size
             remaining = 0 if last else max(total - flagged, 0)
             if not commit_batch(self.env, len(batch), remaining) or last:
                 return True
-            batch.invalidate_recordset()
+            candidates.invalidate_recordset()
 
     def _prepare_overdue_activity_vals(self, activity_type):
         """The scheduled action's activity for each overdue request: no

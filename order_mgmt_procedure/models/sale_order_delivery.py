@@ -13,9 +13,10 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     # What the window-closing scheduled action searches: only the orders still
-    # open, not every order ever completed.
+    # open, not every order ever completed, in the order of its batches (the
+    # id within a day: a day's windows are not sorted again at each batch).
     _after_sales_open_idx = models.Index(
-        "(after_sales_deadline) WHERE after_sales_closed IS NOT TRUE"
+        "(after_sales_deadline, id) WHERE after_sales_closed IS NOT TRUE"
     )
 
     # === FIELDS === #

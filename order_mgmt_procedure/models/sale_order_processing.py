@@ -5,6 +5,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.fields import Domain
 from odoo.tools import format_date
 
 from ..tools.cron import commit_batch, in_scheduled_run
@@ -19,6 +20,12 @@ CHECK_STOCK_POSITION_KEY = "order_mgmt_procedure.check_stock_position"
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
+
+    # What the stock re-check reads, batch after batch from its position: the
+    # orders waiting, in id order, not every order ever made.
+    _awaiting_replenishment_idx = models.Index(
+        "(id) WHERE procedure_stage = 'awaiting_replenishment'"
+    )
 
     # === FIELDS === #
 
@@ -125,10 +132,11 @@ class SaleOrder(models.Model):
             )
         return self._check_stock()
 
-    def _check_stock(self):
+    def _check_stock(self, replenished=None):
         """Reserve what the warehouse has, urgent orders first, and ask
         purchasing for the rest through Odoo's replenishment (after the
-        confirmation, whoever confirms, and by the scheduled action)."""
+        confirmation, whoever confirms, and by the scheduled action).
+        ``replenished``: see _request_replenishment."""
         orders = self.filtered(lambda o: o.state == "sale")
         # sudo: reserving and replenishing are Inventory and Purchase work done
         # on behalf of the order, whoever asks for the check.
@@ -140,9 +148,9 @@ class SaleOrder(models.Model):
             )
             # Only products with free stock are worth a reservation attempt;
             # free quantities are read for every product at once.
-            in_stock = warehouse_moves.product_id.with_context(
-                warehouse_id=warehouse.id
-            ).filtered(lambda p: p.free_qty > 0)
+            in_stock = self._get_products_with_free_stock(
+                warehouse_moves.product_id, warehouse
+            )
             to_assign |= warehouse_moves.filtered(
                 lambda m, available=in_stock: m.product_id in available
             )
@@ -150,8 +158,31 @@ class SaleOrder(models.Model):
             to_assign.sorted(
                 lambda m: (-int(m.picking_id.priority or 0), m.date, m.id)
             )._action_assign()
-        orders.sudo()._request_replenishment()
+        orders.sudo()._request_replenishment(replenished)
         return True
+
+    @api.model
+    def _get_products_with_free_stock(self, products, warehouse):
+        """The ``products`` with free stock in ``warehouse`` (Odoo's free
+        quantity), read from the quants only: Odoo's free_qty is computed with
+        the forecast, which sums every open move of the products, as many as
+        the orders waiting for them."""
+        products = products.with_context(warehouse_id=warehouse.id)
+        quant_domain = products._get_domain_locations()[0]
+        groups = (
+            self.env["stock.quant"]
+            .with_context(active_test=False)
+            ._read_group(
+                Domain("product_id", "in", products.ids) & Domain(quant_domain),
+                ["product_id"],
+                ["quantity:sum", "reserved_quantity:sum"],
+            )
+        )
+        return products.browse(
+            product.id
+            for product, quantity, reserved in groups
+            if product.uom_id.round(quantity - reserved) > 0
+        )
 
     # === BUSINESS METHODS === #
 
@@ -234,11 +265,27 @@ class SaleOrder(models.Model):
         )
         return head + Markup("").join(cells) + Markup("</tbody></table>")
 
-    def _request_replenishment(self):
+    def _request_replenishment(self, replenished=None):
         """One request per short product and warehouse, through its orderpoint
         (made when missing, as Inventory > Replenishment does), for what the
-        forecast lacks: running it again asks for nothing more."""
+        forecast lacks: running it again asks for nothing more.
+
+        ``replenished``: a set of (product id, stock location id) already
+        asked for in this pass of the scheduled action, left out and
+        completed: the forecast of their first batch counted the orders of
+        the later ones, and it is not summed again at each batch."""
         moves = self._get_short_moves()
+        if replenished is not None:
+            moves = moves.filtered(
+                lambda m: (
+                    (m.product_id.id, m.location_id.warehouse_id.lot_stock_id.id)
+                    not in replenished
+                )
+            )
+            replenished.update(
+                (m.product_id.id, m.location_id.warehouse_id.lot_stock_id.id)
+                for m in moves
+            )
         if not moves:
             return
         orderpoints = self._get_replenishment_orderpoints(moves)
@@ -337,6 +384,8 @@ class SaleOrder(models.Model):
         position = self._get_check_stock_position() if scheduled else 0
         total = self.search_count([*domain, ("id", ">", position)]) if scheduled else 0
         checked = 0
+        # What this run asked for already, product by warehouse.
+        replenished = set()
         while True:
             orders = self.search(
                 [*domain, ("id", ">", position)], order="id", limit=batch_size
@@ -347,7 +396,7 @@ class SaleOrder(models.Model):
                 # A scheduled action: the stage changes it records are worded
                 # in each company's language.
                 orders._track_in_procedure_lang()
-                orders._check_stock()
+                orders._check_stock(replenished)
                 # The stage changes computed and tracked now, by the action.
                 self.env.flush_all()
                 checked += len(orders)
