@@ -206,7 +206,7 @@ class TestQueryBudgets(OrderProcedureCase):
 
         def create(count, **values):
             # Flushed: the priority is a stored field, computed at the flush.
-            return self.env["sale.order"].create(
+            orders = self.env["sale.order"].create(
                 [
                     {
                         "partner_id": self.customer.id,
@@ -220,7 +220,9 @@ class TestQueryBudgets(OrderProcedureCase):
                     }
                     for __ in range(count)
                 ]
-            ).flush_recordset()
+            )
+            orders.flush_recordset()
+            return orders
 
         self.env.flush_all()
         # Nothing cached: one search for a batch of orders.
@@ -266,10 +268,7 @@ class TestQueryBudgets(OrderProcedureCase):
         """One note per order, in one insert for the orders of the call: as
         many queries for three orders' items as for one item."""
         self.env["order.review.rule"].create(
-            [
-                {"name": f"Drawing {i} signed", "check_type": "manual"}
-                for i in range(3)
-            ]
+            [{"name": f"Drawing {i} signed", "check_type": "manual"} for i in range(3)]
         )
         lines = [(self.product_in_stock, 1)]
         orders = self.env["sale.order"]
@@ -291,9 +290,7 @@ class TestQueryBudgets(OrderProcedureCase):
         self.assertLessEqual(counts[0], QUERIES_TO_TICK_MANUAL_ITEMS, counts)
         self.assertEqual(counts[0], counts[1], f"1 item vs 12 items: {counts}")
         for order in orders[2:]:
-            notes = order.message_ids.filtered(
-                lambda m: "Checked:" in (m.body or "")
-            )
+            notes = order.message_ids.filtered(lambda m: "Checked:" in (m.body or ""))
             self.assertEqual(len(notes), 1, "one note per order and call")
             self.assertIn("Drawing 2 signed", notes.body)
             self.assertIn("Specifications confirmed with the customer", notes.body)
