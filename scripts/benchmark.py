@@ -9,6 +9,7 @@ JSON to $OMP_BENCHMARK_JSON (default: benchmark.json in the current folder).
 """
 
 import base64
+import copy
 import csv
 import io
 import json
@@ -142,33 +143,97 @@ def order_values(customers, products, count, lines, offset=0):
     ]
 
 
+class StepClock:
+    """Queries and wall time of each step of a measured run, summed over the
+    items (the flush at the end of the run counted apart): where a row's
+    queries and seconds go. ``reset`` starts a run (the warm-up's are not
+    kept)."""
+
+    def __init__(self, env):
+        self.env = env
+        self.steps = {}
+
+    def reset(self):
+        self.steps = {}
+
+    def __call__(self, name, function, *args):
+        cr = self.env.cr
+        queries, start = cr.sql_log_count, time.perf_counter()
+        result = function(*args)
+        step = self.steps.setdefault(name, {"queries": 0, "seconds": 0.0})
+        step["queries"] += cr.sql_log_count - queries
+        step["seconds"] += time.perf_counter() - start
+        return result
+
+    def split(self, entry, items):
+        """The steps of ``entry`` (a measure() result), per item too; what
+        the run's final flush added is its own step."""
+        steps = {
+            name: dict(step, seconds=round(step["seconds"], 3))
+            for name, step in self.steps.items()
+        }
+        steps["final flush"] = {
+            "queries": entry["queries"] - sum(s["queries"] for s in steps.values()),
+            "seconds": round(
+                max(entry["seconds"] - sum(s["seconds"] for s in steps.values()), 0),
+                3,
+            ),
+        }
+        for step in steps.values():
+            step["queries_per_item"] = round(step["queries"] / items, 1)
+            step["ms_per_item"] = round(step["seconds"] * 1000 / items, 1)
+        entry["steps"] = steps
+        return steps
+
+
+def print_steps(label, steps):
+    print(
+        f"    {label}, per item: "
+        + " | ".join(
+            f"{name} {step['queries_per_item']} q {step['ms_per_item']} ms"
+            for name, step in steps.items()
+        ),
+        flush=True,
+    )
+
+
 def bench_confirm(env, receiver, reviewer, customers, products):
     """Taking and confirming FLOW_ORDERS orders one by one, as people do:
     receiver creates and submits, reviewer ticks the manual items and
-    approves; plain Odoo: create and confirm, the procedure off."""
+    approves; plain Odoo: create and confirm, the procedure off. Each side
+    creates from its own copy of the values (create writes the order's
+    name into them: the side measured second would skip the sequence).
+    Prints and returns the split by step (create, submit, tick, approve;
+    create, confirm)."""
     values = order_values(customers, products, FLOW_ORDERS, LINES)
     company = env.company
+    ours, theirs = StepClock(env), StepClock(env)
 
     def procedure(values):
+        ours.reset()
         company.order_review_required = True
-        for vals in values:
-            order = env(user=receiver)["sale.order"].create(vals)
-            order.action_submit_review()
+        Order = env(user=receiver)["sale.order"]
+        for vals in copy.deepcopy(values):
+            order = ours("create", Order.create, vals)
+            ours("submit", order.action_submit_review)
             order = order.with_user(reviewer)
-            order.review_line_ids.filtered(
+            manual = order.review_line_ids.filtered(
                 lambda line: line.check_type == "manual"
-            ).action_mark_pass()
-            order.action_review_approve()
+            )
+            ours("tick", manual.action_mark_pass)
+            ours("approve", order.action_review_approve)
         return f"{len(values)} orders"
 
     def plain(values):
+        theirs.reset()
         company.order_review_required = False
-        for vals in values:
-            order = env(user=reviewer)["sale.order"].create(vals)
-            order.action_confirm()
+        Order = env(user=reviewer)["sale.order"]
+        for vals in copy.deepcopy(values):
+            order = theirs("create", Order.create, vals)
+            theirs("confirm", order.action_confirm)
         return f"{len(values)} orders"
 
-    return compare(
+    result = compare(
         env,
         procedure,
         plain,
@@ -178,11 +243,19 @@ def bench_confirm(env, receiver, reviewer, customers, products):
             f"create + confirm, {FLOW_ORDERS} x {LINES}",
         ),
     )
+    print_steps("procedure", ours.split(result["procedure"], len(values)))
+    print_steps("plain", theirs.split(result["plain"], len(values)))
+    return result
 
 
 def bench_deliveries(env, reviewer, customers, products):
     """Validating the deliveries of FLOW_ORDERS confirmed orders one by one:
-    packing check then validation, or validation alone with the check off."""
+    packing check then validation, or validation alone with the check off.
+    With the check on, validating also sends the customer the procedure's
+    shipping e-mail (carrier, tracking, expected date); plain Odoo's own
+    delivery confirmation e-mail (Inventory > Settings > Email Confirmation)
+    is measured too, as a second plain row, for the same work (without the
+    delivery slip PDF Odoo's e-mail attaches, which ours does not)."""
     company = env.company
     company.order_review_required = False
     orders = env["sale.order"].create(
@@ -191,33 +264,74 @@ def bench_deliveries(env, reviewer, customers, products):
     orders.action_confirm()
     pickings = orders.picking_ids.filtered(lambda p: p.state == "assigned")
     env.flush_all()
+    ours, theirs = StepClock(env), StepClock(env)
 
-    def validate(picking):
+    def validate(clock, picking):
         for move in picking.move_ids:
             move.quantity = move.product_uom_qty
         picking.move_ids.picked = True
-        picking.with_context(skip_sms=True, skip_backorder=True).button_validate()
+        clock(
+            "validate",
+            picking.with_context(skip_sms=True, skip_backorder=True).button_validate,
+        )
 
     def procedure(pickings):
+        ours.reset()
         company.packing_check_required = True
+        company.stock_move_email_validation = False
         for picking in pickings.with_user(reviewer):
-            picking.action_mark_packed()
-            validate(picking)
+            ours("pack", picking.action_mark_packed)
+            validate(ours, picking)
         return f"{len(pickings)} deliveries"
 
     def plain(pickings):
+        theirs.reset()
         company.packing_check_required = False
+        company.stock_move_email_validation = False
         for picking in pickings.with_user(reviewer):
-            validate(picking)
+            validate(theirs, picking)
         return f"{len(pickings)} deliveries"
 
-    return compare(
+    def plain_with_email(pickings):
+        company.packing_check_required = False
+        company.stock_move_email_validation = True
+        # Without the delivery slip Odoo's template attaches (a PDF printed by
+        # wkhtmltopdf for each e-mail, seconds each): the same e-mail work as
+        # the procedure's shipping e-mail, which attaches nothing.
+        company.stock_mail_confirmation_template_id.report_template_ids = False
+        for picking in pickings.with_user(reviewer):
+            validate(StepClock(env), picking)
+        return f"{len(pickings)} deliveries"
+
+    result = compare(
         env,
         procedure,
         plain,
         pickings,
-        ("pack check + validate", "validate"),
+        ("pack check + validate + shipping e-mail", "validate"),
     )
+    print_steps("procedure", ours.split(result["procedure"], len(pickings)))
+    print_steps("plain", theirs.split(result["plain"], len(pickings)))
+    measure(env, "warm-up", lambda: plain_with_email(pickings[:5]), quiet=True)
+    with_email = measure(
+        env,
+        "validate + Odoo's delivery confirmation e-mail",
+        lambda: plain_with_email(pickings),
+    )
+    result["plain_with_email"] = with_email
+    for key in ("queries", "seconds"):
+        result[f"ratio_{key}_vs_plain_with_email"] = (
+            round(result["procedure"][key] / with_email[key], 2)
+            if with_email[key]
+            else None
+        )
+    print(
+        "    procedure / validate with Odoo's e-mail: "
+        f"{result['ratio_queries_vs_plain_with_email']} queries, "
+        f"{result['ratio_seconds_vs_plain_with_email']} seconds",
+        flush=True,
+    )
+    return result
 
 
 def backend_cpu(env):

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.fields import Domain
 
 
@@ -29,15 +29,51 @@ class OrderProcedureRuleMixin(models.AbstractModel):
         for rule in self:
             rule.currency_id = (rule.company_id or self.env.company).currency_id
 
+    # === CRUD METHODS === #
+
+    # The lookup below is cached in the registry: any change of a rule
+    # empties the cache (in every worker, as Odoo's own record rules do).
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        self.env.registry.clear_cache()
+        return rules
+
+    def write(self, vals):
+        result = super().write(vals)
+        self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result
+
     # === BUSINESS METHODS === #
 
     @api.model
     def _search_company_rules(self, companies, domain=None):
         """The active rules of ``companies`` and the shared ones (no company),
-        in the rules' order."""
-        return self.search(
-            Domain("company_id", "in", [False, *companies.ids]) & Domain(domain or [])
+        in the rules' order. Every order's creation, submission and approval
+        looks them up: the ids found are kept in the registry's cache, per
+        user, allowed companies and superuser mode (the record rules' own
+        cache key), until a rule, a record rule or a user's groups change."""
+        domain = Domain("company_id", "in", [False, *companies.ids]) & Domain(
+            domain or []
         )
+        return self.browse(self._search_company_rule_ids(domain))
+
+    @api.model
+    @tools.ormcache(
+        "self.env.uid",
+        "self.env.su",
+        "tuple(self.env.companies.ids)",
+        "self.env.context.get('active_test', True)",
+        "str(domain)",
+    )
+    def _search_company_rule_ids(self, domain):
+        """The ids of ``_search_company_rules`` (cached)."""
+        return tuple(self.search(domain).ids)
 
     def _filter_company(self, company):
         """The rules that apply in ``company``: its own and the shared ones."""

@@ -136,17 +136,20 @@ class SaleOrderReviewLine(models.Model):
                 "checked_date": fields.Datetime.now(),
             }
         )
-        # The procedure's notes are written in the company's language.
-        for order in self.order_id:
-            order = order._with_procedure_lang()
-            items = self.with_env(order.env).filtered(
-                lambda ln, o=order: ln.order_id == o
-            )
-            order.message_post(
-                body=order.env._(
+        # One internal note per order and call, naming every item ticked
+        # (with the item's Checker and Checked On, the audit of the tick), in
+        # the company's language; logged without notifying anyone, as a note
+        # posted in the chatter notifies nobody either.
+        for lang, orders in self.order_id._group_by_procedure_lang().items():
+            orders = orders.with_context(lang=lang)
+            bodies = {}
+            for order in orders:
+                items = self.with_env(orders.env).filtered(
+                    lambda ln, o=order: ln.order_id == o
+                )
+                bodies[order.id] = orders.env._(
                     "Checked: %(items)s",
-                    items=join_items(order.env, items.mapped("rule_id.name")),
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
+                    items=join_items(orders.env, items.mapped("rule_id.name")),
+                )
+            orders._message_log_batch(bodies=bodies)
         return True

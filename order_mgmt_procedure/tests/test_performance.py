@@ -2,6 +2,7 @@
 number of orders, lines or records a scheduled action works through.
 Wall-time comparisons with plain Odoo are in scripts/benchmark."""
 
+import logging
 from datetime import timedelta
 
 from odoo import fields
@@ -16,12 +17,19 @@ QUERIES_TO_STAGE_500_ORDERS = 7
 QUERIES_TO_PRIORITIZE_500_ORDERS = 10
 # What approving adds to Odoo's own confirmation of the same order: the
 # checklist refreshed, the review state, the activity closed.
-QUERIES_APPROVAL_ADDS = 45
+QUERIES_APPROVAL_ADDS = 27
 # One batch of a scheduled action, whatever its size.
 QUERIES_TO_CLOSE_A_BATCH_OF_WINDOWS = 12
 QUERIES_TO_FLAG_A_BATCH_OF_OVERDUE_RETURNS = 20
 # Writing a field the procedure does not depend on, on 100 orders.
 QUERIES_FOR_AN_UNRELATED_WRITE = 4
+# Submitting one order for review (the registry's caches filled): the lock,
+# the checklist and its automatic checks, the reviewer chosen and their
+# activity, the stage and its history.
+QUERIES_TO_SUBMIT_AN_ORDER = 20
+# Ticking the manual items of the orders of one call: one note per order,
+# logged in one insert, whatever the orders and items.
+QUERIES_TO_TICK_MANUAL_ITEMS = 2
 
 
 @tagged("post_install", "-at_install")
@@ -175,3 +183,116 @@ class TestQueryBudgets(OrderProcedureCase):
         with self.assertQueryCount(QUERIES_FOR_AN_UNRELATED_WRITE):
             orders.write({"client_order_ref": "PO-STABLE"})
             orders.flush_recordset()
+
+    def _queries_on(self, table, function):
+        """The SQL statements ``function`` runs that read ``table`` (from
+        Odoo's query log)."""
+        with self.assertLogs("odoo.sql_db", logging.DEBUG) as logs:
+            # assertLogs fails on a silent block: one statement of our own.
+            self.env.cr.execute("SELECT 1")
+            function()
+        return [line for line in logs.output if f'FROM "{table}"' in line]
+
+    def test_rules_looked_up_once(self):
+        """The priority and review rules are read once, then kept by the
+        registry until a rule changes: creating a batch of orders, and each
+        next order, does not search them again."""
+        self.company.order_review_required = True
+        self.env["order.priority.rule"].search([]).active = False
+        rush = self.env["order.priority.rule"].create(
+            {"name": "Rush", "rush_only": True, "priority": "1"}
+        )
+        lines = [(self.product_in_stock, 1)] * 3
+
+        def create(count, **values):
+            # Flushed: the priority is a stored field, computed at the flush.
+            orders = self.env["sale.order"].create(
+                [
+                    {
+                        "partner_id": self.customer.id,
+                        "order_line": [
+                            Command.create(
+                                {"product_id": product.id, "product_uom_qty": qty}
+                            )
+                            for product, qty in lines
+                        ],
+                        **values,
+                    }
+                    for __ in range(count)
+                ]
+            )
+            orders.flush_recordset()
+            return orders
+
+        self.env.flush_all()
+        # Nothing cached: one search for a batch of orders.
+        self.env.registry.clear_cache()
+        searches = self._queries_on("order_priority_rule", lambda: create(20))
+        self.assertEqual(len(searches), 1, searches)
+        # Then none for the next orders, or a change of an order.
+        searches = self._queries_on("order_priority_rule", lambda: create(1))
+        self.assertFalse(searches, "cached: no search for the next orders")
+        order = self.env["sale.order"].search([], order="id desc", limit=1)
+        searches = self._queries_on(
+            "order_priority_rule",
+            lambda: order.write({"is_rush": True}) or self.env.flush_all(),
+        )
+        self.assertFalse(searches, "cached: no search for the next change")
+        self.assertEqual(order.priority, "1")
+        # A rule changed: the orders follow it, the cache was emptied.
+        rush.active = False
+        self.env.flush_all()
+        self.assertEqual(order.priority, "0", "the archived rule is not applied")
+        searches = self._queries_on("order_priority_rule", lambda: create(5))
+        self.assertFalse(searches, "looked up again by the change, then cached")
+        # The review rules: the checklist's and the intake's lookups cached.
+        order = self._create_order(lines, user=self.receiver)
+        self._submit(self._create_order(lines, user=self.receiver))
+        searches = self._queries_on("order_review_rule", lambda: self._submit(order))
+        self.assertFalse(searches, searches)
+        self.assertEqual(len(order.review_line_ids), 8)
+
+    def test_submit_of_one_order(self):
+        lines = [(self.product_in_stock, 1), (self.service, 1)]
+        # The first submission fills the registry's caches.
+        self._submit(self._create_order(lines, user=self.receiver))
+        order = self._create_order(lines, user=self.receiver)
+        self.env.flush_all()
+        with self.assertQueryCount(QUERIES_TO_SUBMIT_AN_ORDER):
+            order.with_user(self.receiver).action_submit_review()
+            self.env.flush_all()
+        self.assertEqual(order.review_state, "to_review")
+        self.assertEqual(len(order.activity_ids), 1)
+
+    def test_ticking_many_items_costs_as_ticking_one(self):
+        """One note per order, in one insert for the orders of the call: as
+        many queries for three orders' items as for one item."""
+        self.env["order.review.rule"].create(
+            [{"name": f"Drawing {i} signed", "check_type": "manual"} for i in range(3)]
+        )
+        lines = [(self.product_in_stock, 1)]
+        orders = self.env["sale.order"]
+        for __ in range(5):
+            orders |= self._submit(self._create_order(lines, user=self.receiver))
+        self._tick_manual_items(orders[0])
+        counts = []
+        for batch in (orders[1], orders[2:]):
+            manual = batch.review_line_ids.filtered(
+                lambda ln: ln.check_type == "manual"
+            )
+            # One item of one order, then four items of each of three orders.
+            manual = manual[:1] if len(batch) == 1 else manual
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            manual.with_user(self.reviewer).action_mark_pass()
+            self.env.flush_all()
+            counts.append(self.env.cr.sql_log_count - before)
+        self.assertLessEqual(counts[0], QUERIES_TO_TICK_MANUAL_ITEMS, counts)
+        self.assertEqual(counts[0], counts[1], f"1 item vs 12 items: {counts}")
+        for order in orders[2:]:
+            notes = order.message_ids.filtered(lambda m: "Checked:" in (m.body or ""))
+            self.assertEqual(len(notes), 1, "one note per order and call")
+            self.assertIn("Drawing 2 signed", notes.body)
+            self.assertIn("Specifications confirmed with the customer", notes.body)
+            self.assertEqual(notes.author_id, self.reviewer.partner_id)
+            self.assertTrue(notes.is_internal)

@@ -5,8 +5,13 @@ def pick_assignees(records, group_xmlid, activity_xmlid, may_take, get_leader):
     ``may_take(record, user)`` says who may; records nobody may take are
     left out of the result, a dict record -> user."""
     env = records.env
-    group = env.ref(group_xmlid)
-    activity_type = env.ref(activity_xmlid)
+    # By their ids (cached by the registry): no query to check they exist
+    # for each record handed over.
+    IrModelData = env["ir.model.data"]
+    group = env["res.groups"].browse(IrModelData._xmlid_to_res_id(group_xmlid))
+    activity_type = env["mail.activity.type"].browse(
+        IrModelData._xmlid_to_res_id(activity_xmlid)
+    )
     # sudo: choosing someone reads other users' groups, companies and open
     # activities, which the user handing the work over may not read.
     users = (
