@@ -233,4 +233,7 @@ class SaleOrderBatchImportJob(models.Model):
             partner_ids=record.user_id.partner_id.ids,
             message_type="notification",
             subtype_xmlid="mail.mt_note",
+            # The job runs as the receiver, who is the author: notified all
+            # the same, as the one it is addressed to.
+            notify_author_mention=True,
         )
