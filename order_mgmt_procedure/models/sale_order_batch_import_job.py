@@ -42,8 +42,8 @@ class SaleOrderBatchImportJob(models.Model):
     # === FIELDS === #
 
     name = fields.Char(string="File Name", required=True, readonly=True)
-    file = fields.Binary(attachment=True, readonly=True)
-    submit_for_review = fields.Boolean(readonly=True)
+    file = fields.Binary(string="Order File", attachment=True, readonly=True)
+    submit_for_review = fields.Boolean(string="Submit for Review", readonly=True)
     line_count = fields.Integer(string="Order Lines", readonly=True)
     user_id = fields.Many2one(
         "res.users",
@@ -66,6 +66,7 @@ class SaleOrderBatchImportJob(models.Model):
     )
     state = fields.Selection(
         IMPORT_JOB_STATES,
+        string="Status",
         compute="_compute_state",
         help="Waiting: the import is queued; Importing: it runs; Imported: "
         "every order of the file was created; Not Imported: none was, the "
@@ -75,8 +76,9 @@ class SaleOrderBatchImportJob(models.Model):
     order_ids = fields.Many2many(
         "sale.order", string="Imported Orders", readonly=True, copy=False
     )
-    order_count = fields.Integer(compute="_compute_order_count")
+    order_count = fields.Integer(string="Orders", compute="_compute_order_count")
     report = fields.Text(
+        string="Problems",
         readonly=True,
         help="Why nothing was imported: the problems of the file, row by row.",
     )
