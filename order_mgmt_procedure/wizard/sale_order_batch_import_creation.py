@@ -72,10 +72,12 @@ class SaleOrderBatchImport(models.TransientModel):
         SaleOrder = self.env["sale.order"]
         missing = [name for name in SaleOrder._fields if name not in given]
         defaults = SaleOrder._add_missing_default_values(dict.fromkeys(given))
+        # Not the name nor the order date: sale.order's create numbers the
+        # order from the sequence, dated as without a date given.
         defaults = {
             name: value
             for name, value in defaults.items()
-            if name in missing and name != "name"
+            if name in missing and name not in ("name", "date_order")
         }
         for vals in vals_list:
             for name, value in defaults.items():
