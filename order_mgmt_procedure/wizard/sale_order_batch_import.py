@@ -94,11 +94,15 @@ class SaleOrderBatchImport(models.TransientModel):
         if not self.env.user.has_group("order_mgmt_procedure.group_order_receiver"):
             raise AccessError(self.env._("Only order receivers may import orders."))
         rows = self._read_rows()
+        header, line_count = rows[0][1], len(rows) - 1
         orders_values, problems = self._prepare_orders(rows)
+        # The cells as read are not needed any more: not kept in memory while
+        # the orders are created.
+        del rows
         if problems:
-            raise UserError(self._problems_message(problems, orders_values, rows[0][1]))
-        if self._import_in_background(len(rows) - 1):
-            return self._start_background_import(len(rows) - 1)
+            raise UserError(self._problems_message(problems, orders_values, header))
+        if self._import_in_background(line_count):
+            return self._start_background_import(line_count)
         orders = self._create_orders(orders_values)
         if self.submit_for_review:
             orders.action_submit_review()

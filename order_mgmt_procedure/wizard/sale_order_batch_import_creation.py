@@ -31,24 +31,30 @@ class SaleOrderBatchImport(models.TransientModel):
         warehouse = self.env["sale.order"].new({"company_id": self.company_id.id})
         warehouse = warehouse.warehouse_id
         received = fields.Datetime.now()
-        vals_list = [
-            self._prepare_order_vals(
-                order, delivery_contacts.get(order["ref"]), warehouse, received
-            )
-            for order in orders
-        ]
-        self._add_batch_defaults(vals_list)
-        self._add_analytic_distributions(vals_list, orders)
         SaleOrder = self.env["sale.order"]
         order_ids = []
+        distributions = {}
         try:
             # The lost race is expected: not logged as a bad query.
             with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                for chunk in split_every(CREATE_CHUNK, vals_list, list):
-                    created = SaleOrder.create(chunk)
+                # The values of one chunk at a time: neither they nor the
+                # records of the chunks before stay in memory.
+                for chunk in split_every(CREATE_CHUNK, orders, list):
+                    vals_list = [
+                        self._prepare_order_vals(
+                            order,
+                            delivery_contacts.get(order["ref"]),
+                            warehouse,
+                            received,
+                        )
+                        for order in chunk
+                    ]
+                    self._add_batch_defaults(vals_list)
+                    self._add_analytic_distributions(vals_list, chunk, distributions)
+                    created = SaleOrder.create(vals_list)
                     order_ids.extend(created.ids)
                     self.env.flush_all()
-                    if len(vals_list) > CREATE_CHUNK:
+                    if len(orders) > CREATE_CHUNK:
                         # Flushed: what the cache holds of this chunk is read
                         # again from the database when needed.
                         self.env.invalidate_all()
@@ -83,10 +89,11 @@ class SaleOrderBatchImport(models.TransientModel):
             for name, value in defaults.items():
                 vals.setdefault(name, value)
 
-    def _add_analytic_distributions(self, vals_list, orders):
+    def _add_analytic_distributions(self, vals_list, orders, distributions=None):
         """The lines' analytic distribution, found once per product and
         customer (as ``sale.order.line._compute_analytic_distribution`` finds
-        it for each line, and with the same method)."""
+        it for each line, and with the same method); ``distributions`` keeps
+        them from one chunk of orders to the next."""
         # sudo: as the line's compute does (stored computes run as superuser);
         # receivers may not read the distribution models.
         Model = self.env["account.analytic.distribution.model"].sudo()
