@@ -11,10 +11,12 @@ JSON to $OMP_BENCHMARK_JSON (default: benchmark.json in the current folder).
 import base64
 import copy
 import csv
+import gc
 import io
 import json
 import os
 import time
+import tracemalloc
 
 from odoo import sql_db
 
@@ -688,10 +690,11 @@ def cron_growth(crons):
     return growth
 
 
-def order_rows(customers, products):
-    """``ORDERS`` orders of ``LINES`` lines as (ref, customer, product, qty, price)."""
+def order_rows(customers, products, count=None):
+    """``count`` (``ORDERS``) orders of ``LINES`` lines as (ref, customer,
+    product, qty, price)."""
     rows = []
-    for order in range(ORDERS):
+    for order in range(ORDERS if count is None else count):
         customer = customers[order % len(customers)]
         for line in range(LINES):
             product = products[(order + line) % len(products)]
@@ -715,14 +718,83 @@ def to_csv(header, rows):
     return stream.getvalue().encode()
 
 
+ADDON_IMPORT_HEADER = [
+    "External Order Reference",
+    "Customer",
+    "Product",
+    "Quantity",
+    "Unit Price",
+]
+# Orders of the files whose import's memory peak is measured.
+IMPORT_MEMORY_SIZES = [
+    int(size)
+    for size in os.environ.get("OMP_BENCH_IMPORT_MEMORY", "1000,5000").split(",")
+    if size.strip()
+]
+
+
+def import_checks_on(env):
+    """Every switch of the procedure on, as a company running it has them:
+    the orders get their priority from the rules, their stage and its
+    history (the import's own checks are always on)."""
+    env.company.write(
+        {
+            "order_review_required": True,
+            "order_reviewer_not_creator": True,
+            "packing_check_required": True,
+            "supplier_qualification_required": True,
+        }
+    )
+
+
+def import_memory_peak(env, user, customers, products, count):
+    """The wizard's import of ``count`` orders of ``LINES`` lines under
+    tracemalloc (rolled back): the peak of Python memory while it runs, in
+    MB, and the file's size. Not timed: tracemalloc slows Python down."""
+    content = to_csv(ADDON_IMPORT_HEADER, order_rows(customers, products, count))
+    company = env.company
+    limits = company.batch_import_max_rows, company.batch_import_max_size_mb
+    company.batch_import_max_rows = max(limits[0], count * LINES)
+    company.batch_import_max_size_mb = max(limits[1], len(content) // 2**20 + 1)
+    wizard = env(user=user)["sale.order.batch.import"].create(
+        {"file": base64.b64encode(content), "filename": "bench.csv"}
+    )
+    env.flush_all()
+    env.invalidate_all()
+    gc.collect()
+    with env.cr.savepoint(flush=False) as savepoint:
+        tracemalloc.start()
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        wizard.action_import()
+        env.flush_all()
+        peak = tracemalloc.get_traced_memory()[1] - base
+        tracemalloc.stop()
+        imported = len(wizard.order_ids)
+        savepoint.rollback()
+    env.invalidate_all()
+    company.batch_import_max_rows, company.batch_import_max_size_mb = limits
+    result = {
+        "orders": imported,
+        "rows": count * LINES,
+        "file_mb": round(len(content) / 2**20, 2),
+        "peak_mb": round(peak / 2**20, 1),
+    }
+    print(
+        f"  batch import memory, {count} x {LINES}: peak {result['peak_mb']} MB "
+        f"(file {result['file_mb']} MB, {imported} orders)",
+        flush=True,
+    )
+    return result
+
+
 def bench_import(env, user, customers, products):
     """The addon's batch import vs. Odoo's own import (base_import) of the
-    same orders, as the same user."""
+    same orders, as the same user, every procedure switch on; then the
+    memory peak of the addon's import at IMPORT_MEMORY_SIZES orders."""
+    import_checks_on(env)
     rows = order_rows(customers, products)
-    addon_file = to_csv(
-        ["External Order Reference", "Customer", "Product", "Quantity", "Unit Price"],
-        rows,
-    )
+    addon_file = to_csv(ADDON_IMPORT_HEADER, rows)
     # base_import: an order's later lines leave the order's columns empty;
     # customers and products are found by name_search, as in the web client.
     names = {customer.ref: customer.name for customer in customers}
@@ -759,11 +831,11 @@ def bench_import(env, user, customers, products):
         wizard.action_import()
         return f"{len(wizard.order_ids)} orders"
 
-    def plain():
+    def plain(content=None):
         importer = uenv["base_import.import"].create(
             {
                 "res_model": "sale.order",
-                "file": plain_file,
+                "file": content or plain_file,
                 "file_name": "bench.csv",
                 "file_type": "text/csv",
             }
@@ -790,10 +862,48 @@ def bench_import(env, user, customers, products):
             raise RuntimeError(f"base_import failed: {errors[:3]}")
         return f"{len(result['ids'])} orders"
 
-    return {
+    # Each side warmed up first on a few orders (rolled back): neither pays
+    # the other's cold caches.
+    warm_rows = [row for row in rows if int(row[0].split("-")[1]) < 5]
+    warm_file = to_csv(ADDON_IMPORT_HEADER, warm_rows)
+
+    def warm_addon():
+        wizard = uenv["sale.order.batch.import"].create(
+            {"file": base64.b64encode(warm_file), "filename": "warm.csv"}
+        )
+        wizard.action_import()
+
+    warm_plain = plain_file[: plain_file.index(b"\nBENCH-00005")]
+    measure(env, "warm-up", warm_addon, quiet=True)
+    measure(env, "warm-up", lambda: plain(warm_plain), quiet=True)
+    result = {
         "procedure": measure(env, f"batch import, {ORDERS} x {LINES}", addon),
         "plain": measure(env, f"base_import, {ORDERS} x {LINES}", plain),
     }
+    # Rows per second of each side, and ours over base_import's.
+    for side in ("procedure", "plain"):
+        seconds = result[side]["seconds"]
+        result[side]["rows_per_second"] = (
+            round(len(rows) / seconds) if seconds else None
+        )
+    result["memory"] = [
+        import_memory_peak(env, user, customers, products, count)
+        for count in IMPORT_MEMORY_SIZES
+    ]
+    if len(result["memory"]) > 1:
+        first, last = result["memory"][0], result["memory"][-1]
+        result["memory_growth"] = {
+            "rows": round(last["rows"] / first["rows"], 1),
+            "peak": round(last["peak_mb"] / first["peak_mb"], 2)
+            if first["peak_mb"]
+            else None,
+        }
+        print(
+            f"  memory peak x{result['memory_growth']['peak']} for "
+            f"x{result['memory_growth']['rows']} the rows",
+            flush=True,
+        )
+    return result
 
 
 def ratio(entry, key):

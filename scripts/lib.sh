@@ -11,6 +11,11 @@ odoo_importable() {
     "$PYTHON" -c 'import odoo.release as r, sys; sys.exit(r.version_info[0] != 19)' >/dev/null 2>&1
 }
 
+# OCA's Job Queue (queue_job) and what it imports are installed in Python.
+queue_job_importable() {
+    "$PYTHON" -c 'import importlib.metadata as m, openupgradelib, requests; m.distribution("odoo-addon-queue_job")' >/dev/null 2>&1
+}
+
 # pg_ctl and initdb are not on PATH on Debian; take the newest installed server.
 pg_bindir() {
     if command -v pg_config >/dev/null 2>&1 && [ -x "$(pg_config --bindir)/initdb" ]; then

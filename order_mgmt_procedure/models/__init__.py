@@ -26,6 +26,7 @@ from . import sale_order_returns
 from . import sale_order_line
 from . import sale_order_review_line
 from . import sale_order_stage_history
+from . import sale_order_batch_import_job
 from . import stock_move
 from . import stock_move_line
 from . import stock_picking

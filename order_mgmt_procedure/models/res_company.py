@@ -72,6 +72,27 @@ class ResCompany(models.Model):
         "E-mail), or the orders of the template files they carry.",
     )
 
+    batch_import_background_rows = fields.Integer(
+        string="Batch Import: In the Background From (Lines)",
+        default=500,
+        help="Where OCA's Job Queue (queue_job) is installed, files with more "
+        "order lines than this are imported in the background once checked: the "
+        "receiver is notified when it is done. 0: always while they wait. "
+        "Without Job Queue every file is imported while the receiver waits.",
+    )
+
+    @api.constrains("batch_import_background_rows")
+    def _check_batch_import_background_rows(self):
+        for company in self:
+            if company.batch_import_background_rows < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The number of lines from which %(company)s imports files "
+                        "in the background cannot be negative.",
+                        company=company.display_name,
+                    )
+                )
+
     @api.constrains("batch_import_max_rows", "batch_import_max_size_mb")
     def _check_batch_import_limits(self):
         for company in self:

@@ -103,6 +103,19 @@ class ResConfigSettings(models.TransientModel):
                 "alias_defaults": repr({"company_id": company.id}),
             }
         )
+    batch_import_background_rows = fields.Integer(
+        related="company_id.batch_import_background_rows", readonly=False
+    )
+    # Whether OCA's Job Queue is installed: the background import needs it.
+    batch_import_background_available = fields.Boolean(
+        compute="_compute_batch_import_background_available",
+        export_string_translation=False,
+    )
+
+    def _compute_batch_import_background_available(self):
+        available = self.env["sale.order.batch.import.job"]._is_available()
+        for settings in self:
+            settings.batch_import_background_available = available
 
     def set_values(self):
         result = super().set_values()

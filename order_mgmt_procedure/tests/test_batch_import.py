@@ -56,6 +56,9 @@ DELIVERY_HEADER = [
 # Queries to check a whole file: one per kind of lookup (and the templates of
 # the products found), whatever its size.
 QUERIES_TO_CHECK_A_FILE = 8
+# Queries of one more order of two lines in an import (its name from Odoo's
+# sequence: search and next value); the rest does not grow with the orders.
+QUERIES_TO_CREATE_AN_ORDER = 2
 
 
 def xlsx_file(rows, sheet_hook=None):
@@ -411,6 +414,35 @@ class TestBatchImportValidFiles(BatchImportCase):
             self.assertFalse(problems)
             self.assertEqual(len(orders), count // 2)
         self.assertEqual(counts[0], counts[1], "20 times the rows, same queries")
+
+    def test_creation_queries_per_order(self):
+        """Creating the orders: the orders' names (two queries each, Odoo's
+        sequence) and a constant part; defaults, warehouse and the lines'
+        analytic distribution are worked out once for the file."""
+
+        def rows(orders):
+            return [
+                HEADER,
+                *(
+                    [f"QC-{orders}-{i // 2}", "T-DIST-01", product, 1 + i, 10]
+                    for i, product in enumerate(["T-CAB", "T-LAMP"] * orders)
+                ),
+            ]
+
+        counts = {}
+        for orders in (2, 10, 30):
+            wizard = self._wizard(csv_file(rows(orders)), "orders.csv")
+            values, problems = wizard._prepare_orders(wizard._read_rows())
+            self.assertFalse(problems)
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            created = wizard._create_orders(values)
+            self.env.flush_all()
+            counts[orders] = self.env.cr.sql_log_count - before
+            self.assertEqual(len(created), orders)
+            self.assertEqual(len(created.order_line), 2 * orders)
+        per_order = (counts[30] - counts[10]) / 20
+        self.assertLessEqual(per_order, QUERIES_TO_CREATE_AN_ORDER)
 
 
 @tagged("post_install", "-at_install")

@@ -189,14 +189,14 @@ def _xls_value(book, cell):
 
 
 def _csv_rows(data):
-    text = _decode(data)
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max(("\t", ";", ","), key=first_line.count)
-    if first_line.count(delimiter) == 0:
-        delimiter = ","
+    """The rows of a CSV file, decoded as they are read: no decoded copy of
+    the whole file is made."""
+    encoding = _csv_encoding(data)
+    delimiter = _csv_delimiter(data, encoding)
     previous_limit = csv.field_size_limit(CSV_FIELD_LIMIT)
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+        reader = csv.reader(stream, delimiter=delimiter)
         for row_number, cells in enumerate(reader, start=1):
             yield row_number, [_csv_value(cell) for cell in cells[:MAX_COLUMNS]]
     except csv.Error as error:
@@ -205,10 +205,15 @@ def _csv_rows(data):
         csv.field_size_limit(previous_limit)
 
 
-def _decode(data):
-    """Text of a CSV file: UTF-8 (with or without BOM), UTF-16 with BOM (Excel's
-    "Unicode text"), else GB18030, the superset of GBK that Chinese editions of
-    Excel and WPS save CSV files in."""
+# Bytes decoded at a time to check a CSV file's encoding.
+DECODE_CHUNK = 1024 * 1024
+
+
+def _csv_encoding(data):
+    """The encoding of a CSV file: UTF-8 (with or without BOM), UTF-16 with
+    BOM (Excel's "Unicode text"), else GB18030, the superset of GBK that
+    Chinese editions of Excel and WPS save CSV files in. The whole file is
+    decoded chunk by chunk to check it, nothing of it kept."""
     if data.startswith(codecs.BOM_UTF8):
         encodings = ("utf-8-sig",)
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -217,15 +222,30 @@ def _decode(data):
         raise BatchFileError("not_text")
     else:
         encodings = ("utf-8", "gb18030")
+    view = memoryview(data)
     for encoding in encodings:
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            text = data.decode(encoding)
+            for offset in range(0, len(data), DECODE_CHUNK):
+                chunk = view[offset : offset + DECODE_CHUNK]
+                if "\x00" in decoder.decode(chunk):
+                    raise BatchFileError("not_text")
+            if "\x00" in decoder.decode(b"", final=True):
+                raise BatchFileError("not_text")
         except UnicodeDecodeError:
             continue
-        if "\x00" in text:
-            raise BatchFileError("not_text")
-        return text
+        return encoding
     raise BatchFileError("encoding")
+
+
+def _csv_delimiter(data, encoding):
+    """Tab, semicolon or comma: the most frequent in the first non-empty line."""
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    first_line = next((line for line in stream if line.strip()), "")
+    delimiter = max(("\t", ";", ","), key=first_line.count)
+    if first_line.count(delimiter) == 0:
+        delimiter = ","
+    return delimiter
 
 
 def _csv_value(text):

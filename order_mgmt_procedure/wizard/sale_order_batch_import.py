@@ -94,9 +94,15 @@ class SaleOrderBatchImport(models.TransientModel):
         if not self.env.user.has_group("order_mgmt_procedure.group_order_receiver"):
             raise AccessError(self.env._("Only order receivers may import orders."))
         rows = self._read_rows()
+        header, line_count = rows[0][1], len(rows) - 1
         orders_values, problems = self._prepare_orders(rows)
+        # The cells as read are not needed any more: not kept in memory while
+        # the orders are created.
+        del rows
         if problems:
-            raise UserError(self._problems_message(problems, orders_values, rows[0][1]))
+            raise UserError(self._problems_message(problems, orders_values, header))
+        if self._import_in_background(line_count):
+            return self._start_background_import(line_count)
         orders = self._create_orders(orders_values)
         if self.submit_for_review:
             orders.action_submit_review()
@@ -118,6 +124,47 @@ class SaleOrderBatchImport(models.TransientModel):
                 {"res_id": orders.id, "view_mode": "form", "views": [(False, "form")]}
             )
         return action
+
+    # BACKGROUND IMPORT #
+
+    def _import_in_background(self, line_count):
+        """Whether the checked file is imported by a background job: OCA
+        queue_job is installed and the file has more lines than the company's
+        threshold. ``batch_import_synchronous`` in the context (the job
+        itself, or a caller that needs the orders at once) keeps it here."""
+        threshold = self.company_id.batch_import_background_rows
+        return (
+            not self.env.context.get("batch_import_synchronous")
+            and threshold > 0
+            and line_count > threshold
+            and self.env["sale.order.batch.import.job"]._is_available()
+        )
+
+    def _start_background_import(self, line_count):
+        """Queue the import of the file as the current receiver; opens the
+        record showing its progress and, at the end, its orders or report."""
+        job = self.env["sale.order.batch.import.job"]._create_procedure_facts(
+            [
+                {
+                    "name": self.filename or self.env._("the file"),
+                    "file": self.file,
+                    "submit_for_review": self.submit_for_review,
+                    "line_count": line_count,
+                    "user_id": self.env.uid,
+                    "company_id": self.company_id.id,
+                }
+            ]
+        )
+        job._enqueue()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Background Import"),
+            "res_model": job._name,
+            "res_id": job.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
 
     def _problems_message(self, problems, orders, header_cells):
         intro = self.env._(

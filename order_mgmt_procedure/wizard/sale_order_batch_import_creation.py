@@ -1,4 +1,12 @@
-"""Batch import of orders, creation: the checked orders created at once."""
+"""Batch import of orders, creation: the checked orders created at once.
+
+What every order would work out for itself at creation (the defaults, the
+warehouse, the lines' analytic distribution) is worked out once for the file,
+with the same methods, and given to the orders. The orders are created in
+chunks of ``CREATE_CHUNK`` orders, each flushed and dropped from the cache
+before the next: the memory the import needs does not grow with the file. It
+is still all or nothing: every chunk is in the same transaction (and savepoint).
+"""
 
 import pytz
 from psycopg2 import errors
@@ -6,7 +14,10 @@ from psycopg2 import errors
 from odoo import fields, models
 from odoo.exceptions import ConcurrencyError
 from odoo.fields import Command
-from odoo.tools import mute_logger
+from odoo.tools import mute_logger, split_every
+
+# Orders created by one create call; the ORM cache holds at most one chunk.
+CREATE_CHUNK = 200
 
 
 class SaleOrderBatchImport(models.TransientModel):
@@ -20,17 +31,33 @@ class SaleOrderBatchImport(models.TransientModel):
         warehouse = self.env["sale.order"].new({"company_id": self.company_id.id})
         warehouse = warehouse.warehouse_id
         received = fields.Datetime.now()
-        vals_list = [
-            self._prepare_order_vals(
-                order, delivery_contacts.get(order["ref"]), warehouse, received
-            )
-            for order in orders
-        ]
+        SaleOrder = self.env["sale.order"]
+        order_ids = []
+        distributions = {}
         try:
             # The lost race is expected: not logged as a bad query.
             with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                orders = self.env["sale.order"].create(vals_list)
-                orders.flush_recordset(["import_reference_key"])
+                # The values of one chunk at a time: neither they nor the
+                # records of the chunks before stay in memory.
+                for chunk in split_every(CREATE_CHUNK, orders, list):
+                    vals_list = [
+                        self._prepare_order_vals(
+                            order,
+                            delivery_contacts.get(order["ref"]),
+                            warehouse,
+                            received,
+                        )
+                        for order in chunk
+                    ]
+                    self._add_batch_defaults(vals_list)
+                    self._add_analytic_distributions(vals_list, chunk, distributions)
+                    created = SaleOrder.create(vals_list)
+                    order_ids.extend(created.ids)
+                    self.env.flush_all()
+                    if len(orders) > CREATE_CHUNK:
+                        # Flushed: what the cache holds of this chunk is read
+                        # again from the database when needed.
+                        self.env.invalidate_all()
         except errors.UniqueViolation as error:
             if error.diag.constraint_name != "sale_order_import_reference_unique":
                 raise
@@ -39,7 +66,62 @@ class SaleOrderBatchImport(models.TransientModel):
             raise ConcurrencyError(
                 "Orders of the file were imported by someone else meanwhile."
             ) from error
-        return orders
+        return SaleOrder.browse(order_ids)
+
+    def _add_batch_defaults(self, vals_list):
+        """The orders' default values, worked out once for all of them (the
+        same ``default_get`` the creation of each order would call: nothing
+        in it depends on the order)."""
+        if not vals_list:
+            return
+        given = set().union(*vals_list)
+        SaleOrder = self.env["sale.order"]
+        missing = [name for name in SaleOrder._fields if name not in given]
+        defaults = SaleOrder._add_missing_default_values(dict.fromkeys(given))
+        # Not the name nor the order date: sale.order's create numbers the
+        # order from the sequence, dated as without a date given.
+        defaults = {
+            name: value
+            for name, value in defaults.items()
+            if name in missing and name not in ("name", "date_order")
+        }
+        for vals in vals_list:
+            for name, value in defaults.items():
+                vals.setdefault(name, value)
+
+    def _add_analytic_distributions(self, vals_list, orders, distributions=None):
+        """The lines' analytic distribution, found once per product and
+        customer (as ``sale.order.line._compute_analytic_distribution`` finds
+        it for each line, and with the same method); ``distributions`` keeps
+        them from one chunk of orders to the next."""
+        # sudo: as the line's compute does (stored computes run as superuser);
+        # receivers may not read the distribution models.
+        Model = self.env["account.analytic.distribution.model"].sudo()
+        company = self.company_id
+        if not Model.search_count([("company_id", "in", [company.id, False])], limit=1):
+            # No model can apply: every line's distribution is empty.
+            distributions = None
+        else:
+            distributions = {}
+        for vals, order in zip(vals_list, orders, strict=True):
+            customer = order["values"]["customer"]
+            for command, line in zip(vals["order_line"], order["lines"], strict=True):
+                if distributions is None:
+                    command[2]["analytic_distribution"] = False
+                    continue
+                product = line["product"]
+                key = (product.id, customer.id)
+                if key not in distributions:
+                    distributions[key] = Model._get_distribution(
+                        {
+                            "product_id": product.id,
+                            "product_categ_id": product.categ_id.id,
+                            "partner_id": customer.id,
+                            "partner_category_id": customer.category_id.ids,
+                            "company_id": company.id,
+                        }
+                    )
+                command[2]["analytic_distribution"] = distributions[key] or False
 
     def _prepare_order_vals(self, order, delivery, warehouse, received):
         values = order["values"]

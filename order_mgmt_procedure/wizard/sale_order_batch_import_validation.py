@@ -63,6 +63,10 @@ class SaleOrderBatchImport(models.TransientModel):
             "products": products,
             "countries": countries,
             "states": states,
+            # Each customer and product text is matched once, however many
+            # rows give it: {value: (record, ambiguous)}.
+            "customer_matches": {},
+            "product_matches": {},
         }
 
     def _lookup_partners(self, names):
@@ -164,8 +168,8 @@ class SaleOrderBatchImport(models.TransientModel):
 
         self._check_required_cells(row, problem)
         order = self._order_of_row(row, orders, problem)
-        customer = self._resolve_customer(row, lookups["partners"], problem)
-        product = self._resolve_product(row, lookups["products"], problem)
+        customer = self._resolve_customer(row, lookups, problem)
+        product = self._resolve_product(row, lookups, problem)
         if order is None:
             return
         # An unknown or ambiguous customer was reported: no value to compare.
@@ -205,13 +209,16 @@ class SaleOrderBatchImport(models.TransientModel):
             )
         return orders[ref]
 
-    def _resolve_customer(self, row, partners, problem):
+    def _resolve_customer(self, row, lookups, problem):
         """The row's customer; None when it names none, an empty recordset
         when it names an unknown or ambiguous one (reported)."""
         value = row.values.get("customer")
         if not value:
             return None
-        customer, ambiguous = self._find_customer(value, partners)
+        matches = lookups["customer_matches"]
+        if value not in matches:
+            matches[value] = self._find_customer(value, lookups["partners"])
+        customer, ambiguous = matches[value]
         if ambiguous:
             problem(
                 "customer",
@@ -232,13 +239,16 @@ class SaleOrderBatchImport(models.TransientModel):
             )
         return customer
 
-    def _resolve_product(self, row, products, problem):
+    def _resolve_product(self, row, lookups, problem):
         """The row's product if it can be sold; else None or an empty
         recordset (reported)."""
         value = row.values.get("product")
         if not value:
             return None
-        product, ambiguous = self._find_product(value, products)
+        matches = lookups["product_matches"]
+        if value not in matches:
+            matches[value] = self._find_product(value, lookups["products"])
+        product, ambiguous = matches[value]
         if ambiguous:
             problem(
                 "product",
