@@ -48,6 +48,15 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.batch_import_max_size_mb", readonly=False
     )
 
+    batch_import_background_rows = fields.Integer(
+        related="company_id.batch_import_background_rows", readonly=False
+    )
+    # Whether OCA's Job Queue is installed: the background import needs it.
+    batch_import_background_available = fields.Boolean(
+        compute="_compute_batch_import_background_available",
+        export_string_translation=False,
+    )
+
     order_mail_alias_name = fields.Char(
         string="Order E-mail Alias",
         compute="_compute_order_mail_alias",
@@ -63,6 +72,11 @@ class ResConfigSettings(models.TransientModel):
         store=True,
         readonly=False,
     )
+
+    def _compute_batch_import_background_available(self):
+        available = self.env["sale.order.batch.import.job"]._is_available()
+        for settings in self:
+            settings.batch_import_background_available = available
 
     @api.depends("company_id")
     def _compute_order_mail_alias(self):
@@ -103,19 +117,6 @@ class ResConfigSettings(models.TransientModel):
                 "alias_defaults": repr({"company_id": company.id}),
             }
         )
-    batch_import_background_rows = fields.Integer(
-        related="company_id.batch_import_background_rows", readonly=False
-    )
-    # Whether OCA's Job Queue is installed: the background import needs it.
-    batch_import_background_available = fields.Boolean(
-        compute="_compute_batch_import_background_available",
-        export_string_translation=False,
-    )
-
-    def _compute_batch_import_background_available(self):
-        available = self.env["sale.order.batch.import.job"]._is_available()
-        for settings in self:
-            settings.batch_import_background_available = available
 
     def set_values(self):
         result = super().set_values()

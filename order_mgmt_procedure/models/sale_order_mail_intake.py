@@ -438,8 +438,12 @@ class _EmailIntake:
         """The orders of the files, through the batch import with every check,
         all files or none; a refusal answers the sender with the reports."""
         env = self._receiver_env()
-        # The problems are worded for the sender.
-        Import = env["sale.order.batch.import"].with_context(lang=self.sender_env.lang)
+        # The problems are worded for the sender; the files are imported here,
+        # never as a background job: all of them or none, in the mail
+        # gateway's own transaction (not an HTTP request's).
+        Import = env["sale.order.batch.import"].with_context(
+            lang=self.sender_env.lang, batch_import_synchronous=True
+        )
         SaleOrder = env["sale.order"]
         refusals, orders = [], SaleOrder
         try:
