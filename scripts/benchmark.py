@@ -17,6 +17,7 @@ import json
 import os
 import time
 import tracemalloc
+from contextlib import contextmanager
 
 from odoo import sql_db
 
@@ -906,6 +907,338 @@ def bench_import(env, user, customers, products):
     return result
 
 
+# === OCA PEERS === #
+# What users would otherwise install, measured in the same database: each
+# group is measured when all its modules are installed (scripts/benchmark
+# installs them beside the addon when they are importable).
+PEER_MODULES = {
+    "sale_tier_validation": ("sale_tier_validation", "base_tier_validation"),
+    "sale_exception": ("sale_exception", "base_exception"),
+    "rma": ("rma", "rma_sale"),
+}
+PEER_WHEELS = (
+    "pip install --no-deps odoo-addon-sale-tier-validation "
+    "odoo-addon-base-tier-validation odoo-addon-sale-exception "
+    "odoo-addon-base-exception odoo-addon-rma odoo-addon-rma-sale"
+)
+# The rules sale_exception ships (inactive by default).
+SALE_EXCEPTION_RULES = (
+    "sale_exception.excep_no_zip",
+    "sale_exception.excep_no_stock",
+    "sale_exception.exception_partner_sale_warning",
+    "sale_exception.exception_product_sale_warning",
+)
+
+
+def peer_status(env):
+    """Peer -> None when measured, else why it is skipped (the shell script
+    says which modules were not importable or failed to install)."""
+    wanted = [module for modules in PEER_MODULES.values() for module in modules]
+    installed = set(
+        env["ir.module.module"]
+        .search([("name", "in", wanted), ("state", "=", "installed")])
+        .mapped("name")
+    )
+    missing = set(os.environ.get("OMP_BENCH_PEERS_MISSING", "").split())
+    status = {}
+    for peer, modules in PEER_MODULES.items():
+        if set(modules) <= installed:
+            status[peer] = None
+        elif os.environ.get("OMP_BENCH_PEERS") == "0":
+            status[peer] = "skipped: OMP_BENCH_PEERS=0"
+        elif missing & set(modules):
+            status[peer] = (
+                f"skipped: {', '.join(sorted(missing & set(modules)))} not "
+                f"importable (no OCA wheels; {PEER_WHEELS})"
+            )
+        elif os.environ.get("OMP_BENCH_PEERS_FAILED"):
+            status[peer] = (
+                "skipped: installing the OCA modules beside the addon failed "
+                "(see the log above)"
+            )
+        else:
+            status[peer] = "skipped: not installed in the benchmark's database"
+    return status
+
+
+@contextmanager
+def rolled_back(env):
+    """Set-up for a group of measurements, rolled back afterwards."""
+    with env.cr.savepoint(flush=False) as savepoint:
+        yield
+        env.flush_all()
+        savepoint.rollback()
+    env.invalidate_all()
+
+
+def warm_and_measure(env, label, function, items):
+    """One side, warmed up on a few items first (rolled back), then measured
+    on all of them (rolled back)."""
+    measure(env, "warm-up", lambda: function(items[:5]), quiet=True)
+    return measure(env, label, lambda: function(items))
+
+
+def peer_users(env, status):
+    """A procedure manager (decides on our returns) and, with rma, an
+    after-sales user of OCA rma."""
+    manager = env["res.users"].create(
+        {
+            "name": "Bench Manager",
+            "login": "bench_manager",
+            "group_ids": [
+                (4, env.ref("order_mgmt_procedure.group_procedure_manager").id)
+            ],
+        }
+    )
+    rma_user = env["res.users"]
+    if status["rma"] is None:
+        rma_user = rma_user.create(
+            {
+                "name": "Bench RMA User",
+                "login": "bench_rma_user",
+                "group_ids": [
+                    (4, env.ref("rma.rma_group_user_all").id),
+                    (4, env.ref("stock.group_stock_user").id),
+                    (4, env.ref("sales_team.group_sale_salesman_all_leads").id),
+                ],
+            }
+        )
+    return manager, rma_user
+
+
+def bench_approval_peers(env, receiver, reviewer, customers, products, status):
+    """The approval before confirmation through the OCA peers, on the same
+    FLOW_ORDERS orders as bench_confirm, one by one, *Review Required* off:
+    sale_tier_validation with one tier definition (the receiver creates and
+    requests validation, the reviewer validates and confirms), and
+    sale_exception with the rules it ships active (create + confirm). The
+    tier definition and the rules exist, active, only while their peer is
+    measured."""
+    values = order_values(customers, products, FLOW_ORDERS, LINES)
+    company = env.company
+    results = {}
+    with rolled_back(env):
+        company.order_review_required = False
+        if status["sale_tier_validation"] is None:
+            definition = env["tier.definition"].create(
+                {
+                    "name": "Bench approval",
+                    "model_id": env["ir.model"]._get_id("sale.order"),
+                    "review_type": "individual",
+                    "reviewer_id": reviewer.id,
+                }
+            )
+
+            def tier(values):
+                for vals in values:
+                    order = env(user=receiver)["sale.order"].create(vals)
+                    order.request_validation()
+                    order = order.with_user(reviewer)
+                    order.validate_tier()
+                    order.action_confirm()
+                    if order.state != "sale":
+                        raise RuntimeError(f"tier validation: {order.name} unconfirmed")
+                return f"{len(values)} orders"
+
+            results["sale_tier_validation"] = warm_and_measure(
+                env,
+                f"tier validation: request + validate + confirm, "
+                f"{FLOW_ORDERS} x {LINES}",
+                tier,
+                values,
+            )
+            definition.active = False
+        if status["sale_exception"] is None:
+            rules = env["exception.rule"].browse(
+                [env.ref(xmlid).id for xmlid in SALE_EXCEPTION_RULES]
+            )
+            rules.active = True  # clears the rules' cache (and the registry's)
+
+            def exception(values):
+                for vals in values:
+                    order = env(user=reviewer)["sale.order"].create(vals)
+                    order.action_confirm()
+                    if order.state != "sale":
+                        raise RuntimeError(f"sale_exception: {order.name} stopped")
+                return f"{len(values)} orders"
+
+            results["sale_exception"] = warm_and_measure(
+                env,
+                f"sale_exception ({len(rules)} rules): create + confirm, "
+                f"{FLOW_ORDERS} x {LINES}",
+                exception,
+                values,
+            )
+            rules.active = False
+    # The rules' cache (an ormcache) was filled while they were active.
+    env.registry.clear_cache()
+    return results
+
+
+def bench_returns(
+    env, receiver, reviewer, manager, rma_user, customers, products, status
+):
+    """A customer return of everything a delivery brought, one order at a
+    time, to a draft credit note: our return request (the receiver creates
+    and submits it, a procedure manager approves, the warehouse receives the
+    return transfer, which drafts the credit note) against OCA rma (from the
+    delivery's return wizard with *Create RMAs*, the Refund operation: the
+    RMAs confirmed and their receipt made, the warehouse receives it, the
+    refund drafted). Set-up, not measured: FLOW_ORDERS orders confirmed,
+    invoiced and delivered."""
+    company = env.company
+    results = {}
+    with rolled_back(env):
+        start = time.perf_counter()
+        company.order_review_required = False
+        company.packing_check_required = False
+        # Taken by the receiver (a salesperson sees their own orders).
+        orders = env["sale.order"].create(
+            [
+                {**vals, "user_id": receiver.id}
+                for vals in order_values(customers, products, FLOW_ORDERS, LINES)
+            ]
+        )
+        orders.action_confirm()
+        pickings = orders.picking_ids
+        for move in pickings.move_ids:
+            move.quantity = move.product_uom_qty
+        pickings.move_ids.picked = True
+        pickings.with_context(skip_sms=True, skip_backorder=True).button_validate()
+        orders._create_invoices(grouped=True).action_post()
+        items = [
+            (order, order.picking_ids.filtered(lambda p: p.state == "done"))
+            for order in orders
+        ]
+        env.flush_all()
+        print(
+            f"  (set up {len(orders)} delivered and invoiced orders in "
+            f"{time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
+
+        def receive(picking):
+            picking = picking.with_user(reviewer)
+            for move in picking.move_ids:
+                move.quantity = move.product_uom_qty
+            picking.move_ids.picked = True
+            picking.with_context(skip_sms=True, skip_backorder=True).button_validate()
+
+        def ours(items):
+            company.order_review_required = True
+            company.packing_check_required = True
+            for order, __ in items:
+                request = env(user=receiver)["order.return.request"].create(
+                    {
+                        "order_id": order.id,
+                        "reason": "Bench return",
+                        "condition_intact": True,
+                        "condition_accessories": True,
+                        "line_ids": [
+                            (
+                                0,
+                                0,
+                                {
+                                    "product_id": line.product_id.id,
+                                    "quantity": line.qty_delivered,
+                                },
+                            )
+                            for line in order.order_line
+                        ],
+                    }
+                )
+                request.action_submit()
+                request.with_user(manager).action_approve()
+                receive(request.return_picking_id)
+                if request.state != "done" or not request.refund_move_id:
+                    raise RuntimeError(f"{request.name}: {request.state}, no refund")
+            return f"{len(items)} returns"
+
+        results["procedure"] = warm_and_measure(
+            env, f"return request to credit note, {FLOW_ORDERS} x {LINES}", ours, items
+        )
+        if status["rma"] is None:
+            operation = env.ref("rma.rma_operation_refund")
+
+            def rma(items):
+                company.order_review_required = False
+                company.packing_check_required = False
+                for __, delivery in items:
+                    wizard = (
+                        env(user=rma_user)["stock.return.picking"]
+                        .with_context(
+                            active_id=delivery.id, active_model="stock.picking"
+                        )
+                        .create(
+                            {
+                                "picking_id": delivery.id,
+                                "create_rma": True,
+                                "rma_operation_id": operation.id,
+                            }
+                        )
+                    )
+                    for line in wizard.product_return_moves:
+                        line.quantity = line.move_id.quantity
+                    # As the wizard's onchange of Create RMAs does.
+                    wizard.product_return_moves.to_refund = False
+                    receipt = env["stock.picking"].browse(
+                        wizard.action_create_returns()["res_id"]
+                    )
+                    rmas = receipt.move_ids.rma_receiver_ids
+                    receive(receipt)
+                    rmas.with_user(rma_user).action_refund()
+                    if set(rmas.mapped("state")) != {"refunded"} or not rmas.refund_id:
+                        raise RuntimeError(f"rma: {rmas.mapped('state')}, no refund")
+                return f"{len(items)} returns"
+
+            results["peer"] = warm_and_measure(
+                env, f"OCA rma to refund, {FLOW_ORDERS} x {LINES}", rma, items
+            )
+    return results
+
+
+def vs(ours, peer, key):
+    return round(ours[key] / peer[key], 2) if peer and peer.get(key) else None
+
+
+def print_peers(results, status):
+    """Per order (approval) and per return, ours against each peer."""
+    confirm = results.get("confirm", {})
+    approval = results.get("approval_peers", {})
+    returns = results.get("returns", {})
+    rows = [
+        ("plain create + confirm", confirm.get("plain"), None, None),
+        ("ours: submit + review + approve", confirm.get("procedure"), None, None),
+    ]
+    for peer, label in (
+        ("sale_tier_validation", "tier validation, 1 tier"),
+        ("sale_exception", "sale_exception, its 4 rules"),
+    ):
+        rows.append((label, approval.get(peer), confirm.get("procedure"), peer))
+    rows.append(("ours: return request", returns.get("procedure"), None, None))
+    rows.append(("OCA rma", returns.get("peer"), returns.get("procedure"), "rma"))
+    print()
+    print(
+        f"{'per order / return':<34}{'queries':>9}{'each':>7}{'seconds':>9}"
+        f"{'ms each':>9}{'ours / peer q/s':>18}"
+    )
+    for label, entry, ours, peer in rows:
+        if peer and status[peer]:
+            print(f"{label:<34}  {status[peer]}")
+            continue
+        if not entry:
+            continue
+        count = int(entry["result"].split()[0])
+        line = (
+            f"{label:<34}{entry['queries']:>9}{entry['queries'] / count:>7.0f}"
+            f"{entry['seconds']:>9}{entry['seconds'] * 1000 / count:>9.0f}"
+        )
+        if ours:
+            ratios = f"{vs(ours, entry, 'queries')} / {vs(ours, entry, 'seconds')}"
+            line += f"{ratios:>18}"
+        print(line)
+
+
 def ratio(entry, key):
     plain = entry["plain"][key]
     return round(entry["procedure"][key] / plain, 2) if plain else None
@@ -918,24 +1251,83 @@ def main(env):
     receiver, reviewer = users(env)
     customers, products = fixtures(env)
     env.flush_all()
-    selected = os.environ.get("OMP_BENCH", "confirm,deliveries,crons,import").split(",")
+    selected = os.environ.get(
+        "OMP_BENCH", "confirm,deliveries,import,peers,returns,crons"
+    ).split(",")
     results = {}
-    if "confirm" in selected:
+    status = peer_status(env)
+    # The peers' approval is compared with bench_confirm's procedure row.
+    if "confirm" in selected or "peers" in selected:
         results["confirm"] = bench_confirm(env, receiver, reviewer, customers, products)
     if "deliveries" in selected:
         results["deliveries"] = bench_deliveries(env, reviewer, customers, products)
     if "import" in selected:
         results["import"] = bench_import(env, user, customers, products)
+    peers = {"status": status}
+    if "peers" in selected or "returns" in selected:
+        manager, rma_user = peer_users(env, status)
+        env.flush_all()
+        if "peers" in selected:
+            peers["approval"] = bench_approval_peers(
+                env, receiver, reviewer, customers, products, status
+            )
+        if "returns" in selected:
+            peers["returns"] = bench_returns(
+                env, receiver, reviewer, manager, rma_user, customers, products, status
+            )
+    vs_peer = {}
+    ours = results.get("confirm", {}).get("procedure")
+    for peer, entry in peers.get("approval", {}).items():
+        vs_peer[f"approval vs {peer}"] = {
+            "queries": vs(ours, entry, "queries"),
+            "seconds": vs(ours, entry, "seconds"),
+        }
+    returns = peers.get("returns", {})
+    if returns.get("peer"):
+        vs_peer["returns vs rma"] = {
+            "queries": vs(returns["procedure"], returns["peer"], "queries"),
+            "seconds": vs(returns["procedure"], returns["peer"], "seconds"),
+        }
+    peers["vs_peer"] = vs_peer
+    if "confirm" in results:
+        results["confirm"]["vs_peer"] = {
+            name.removeprefix("approval vs "): value
+            for name, value in vs_peer.items()
+            if name.startswith("approval")
+        }
     crons = bench_crons(env, customers, products) if "crons" in selected else {}
     print()
-    print(f"{'benchmark':<12}{'queries':>22}{'seconds':>22}{'ratio q/s':>16}")
+    print(
+        f"{'benchmark':<12}{'queries':>22}{'seconds':>22}{'ratio q/s':>16}"
+        f"{'vs peer q/s':>26}"
+    )
     for name, entry in results.items():
         entry["ratio_queries"] = ratio(entry, "queries")
         entry["ratio_seconds"] = ratio(entry, "seconds")
         queries = f"{entry['procedure']['queries']} / {entry['plain']['queries']}"
         seconds = f"{entry['procedure']['seconds']} / {entry['plain']['seconds']}"
         ratios = f"{entry['ratio_queries']} / {entry['ratio_seconds']}"
-        print(f"{name:<12}{queries:>22}{seconds:>22}{ratios:>16}")
+        tier = entry.get("vs_peer", {}).get("sale_tier_validation")
+        peer = f"{tier['queries']} / {tier['seconds']} (tier)" if tier else ""
+        print(f"{name:<12}{queries:>22}{seconds:>22}{ratios:>16}{peer:>26}")
+    if returns:
+        procedure = returns["procedure"]
+        rma = returns.get("peer")
+        queries = f"{procedure['queries']} / {rma['queries'] if rma else '-'}"
+        seconds = f"{procedure['seconds']} / {rma['seconds'] if rma else '-'}"
+        against = vs_peer.get("returns vs rma")
+        peer = f"{against['queries']} / {against['seconds']} (rma)" if against else ""
+        print(f"{'returns':<12}{queries:>22}{seconds:>22}{'':>16}{peer:>26}")
+        print("  (returns: ours / OCA rma; no plain Odoo row)")
+    if "peers" in selected or "returns" in selected:
+        print_peers(
+            {
+                **results,
+                "approval_peers": peers.get("approval", {}),
+                "returns": returns,
+            },
+            status,
+        )
     growth = cron_growth(crons)
     if crons:
         print()
@@ -962,6 +1354,7 @@ def main(env):
                 "lines": LINES,
                 "flow_orders": FLOW_ORDERS,
                 "results": results,
+                "peers": peers,
                 "scheduled_actions": crons,
                 "scheduled_actions_growth": growth,
             },
