@@ -320,17 +320,15 @@ class SaleOrder(models.Model):
 
     @contextmanager
     def _syncing_delivery_priority(self):
-        """Open deliveries follow the priority the order has after the block.
-
-        Only orders with deliveries have a priority to compare: a new order
-        (or a quotation) has none, and its priority is not computed here
-        before its lines exist and again after. An order whose first
-        deliveries are made in the block gets them with its priority then."""
-        with_pickings = self.filtered(lambda o: o.id and o.picking_ids)
-        previous = {order.id: order.priority for order in with_pickings}
+        """Open deliveries follow the priority the order has after the block."""
+        # Only the priority is read before the block: reading the orders'
+        # transfers here too broke Odoo's own decrease of a delivered line
+        # (sale_stock's test_return_with_mto_and_multisteps_old_pull).
+        previous = {order.id: order.priority for order in self if order.id}
         yield
-        changed = with_pickings.filtered(lambda o: o.priority != previous[o.id])
-        changed |= (self - with_pickings).filtered(lambda o: o.id and o.picking_ids)
+        changed = self.filtered(
+            lambda o: o.id in previous and o.priority != previous[o.id]
+        )
         changed._sync_delivery_priority()
 
     def _sync_delivery_priority(self):
