@@ -320,11 +320,18 @@ class SaleOrder(models.Model):
 
     @contextmanager
     def _syncing_delivery_priority(self):
-        """Open deliveries follow the priority the order has after the block."""
-        # Only the priority is read before the block: reading the orders'
-        # transfers here too broke Odoo's own decrease of a delivered line
-        # (sale_stock's test_return_with_mto_and_multisteps_old_pull).
-        previous = {order.id: order.priority for order in self if order.id}
+        """Open deliveries follow the priority the order has after the block.
+
+        Only confirmed orders have deliveries to follow it: a quotation's
+        priority is not computed here (before its lines exist, then again).
+        Their transfers are not read before the block: that broke Odoo's own
+        decrease of a delivered line (sale_stock's
+        test_return_with_mto_and_multisteps_old_pull)."""
+        previous = {
+            order.id: order.priority
+            for order in self
+            if order.id and order.state == "sale"
+        }
         yield
         changed = self.filtered(
             lambda o: o.id in previous and o.priority != previous[o.id]
