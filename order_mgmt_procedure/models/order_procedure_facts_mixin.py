@@ -123,6 +123,10 @@ class OrderProcedureFactsMixin(models.AbstractModel):
     def _is_fact_default(self, name, value):
         field = self._fields[name]
         default = field.default(self) if field.default else False
+        if isinstance(default, models.BaseModel):
+            # A relational default (the current user...) against the id or
+            # the commands the caller gave.
+            default = default.id if field.type == "many2one" else default.ids
         return (value or False) == (default or False)
 
     def _check_procedure_facts(self, vals_list, defaults=False):

@@ -184,6 +184,14 @@ class SaleOrderBatchImportJob(models.Model):
         found wrong now (a customer archived meanwhile...) is reported row by
         row on the record, as the wizard reports it, and nothing is created."""
         self.ensure_one()
+        # A job run again (queue_job requeues a job whose worker died, a
+        # user requeues a done one) imports nothing twice: the record's row
+        # is locked until this run commits, the second run then finds the
+        # result written.
+        self._lock_procedure_step()
+        self.invalidate_recordset(["result"])
+        if self.result:
+            return self.result
         wizard = self.env["sale.order.batch.import"].create(
             {
                 "file": base64.b64encode(base64.b64decode(self.file or b"")),

@@ -83,6 +83,22 @@ class TestBackgroundImport(BatchImportCase):
         domain = own.action_open_orders()["domain"]
         self.assertEqual(self.env["sale.order"].search(domain), orders)
 
+    def test_job_run_again_imports_nothing_twice(self):
+        # queue_job requeues a job whose worker died; a user may requeue a
+        # done job: the second run finds the result and creates nothing.
+        self._require_queue_job()
+        record, __ = self._start()
+        self._perform(record)
+        orders = record.order_ids
+        self.assertEqual(len(orders), 2)
+        before = self._counts()
+        job = Job.load(self.env, record.job_uuid)
+        self.assertEqual(job.perform(), "done")
+        record.invalidate_recordset()
+        self.assertEqual(self._counts(), before)
+        self.assertEqual(record.order_ids, orders)
+        self.assertEqual(len(self._inbox_messages(record)), 1, "notified once")
+
     def test_submit_for_review_in_the_job(self):
         self._require_queue_job()
         record, __ = self._start(submit_for_review=True)
