@@ -51,14 +51,36 @@ class OrderUploadPortal(CustomerPortal):
         if not Import._portal_upload_allowed():
             # Not a distributor: the page does not exist for them.
             raise request.not_found()
-        company = request.env.user.company_id
+        # sudo: the limits are the company's settings, which portal users may
+        # not read; only their values are shown.
+        company = request.env.user.company_id.sudo()
+        env = request.env
+        orders = values.get("imported_orders")
         return request.render(
             "order_mgmt_procedure.portal_order_import",
             {
                 **self._prepare_portal_layout_values(),
                 "page_name": "order_import",
-                "max_rows": company.sudo().batch_import_max_rows,
-                "max_size_mb": company.sudo().batch_import_max_size_mb,
+                "limits_message": env._(
+                    "An Excel workbook (.xlsx, .xls) or a CSV file of at most "
+                    "%(rows)s order lines and %(size)s MB. Every order of the file "
+                    "is received, or none: a refused file is listed row by row.",
+                    rows=company.batch_import_max_rows,
+                    size=company.batch_import_max_size_mb,
+                ),
+                "imported_message": orders
+                and (
+                    env._(
+                        "Your order was received: we check it and confirm it to "
+                        "you. Follow it in your orders."
+                    )
+                    if len(orders) == 1
+                    else env._(
+                        "Your %(count)s orders were received: we check them and "
+                        "confirm them to you. Follow them in your orders.",
+                        count=len(orders),
+                    )
+                ),
                 **values,
             },
         )

@@ -136,7 +136,7 @@ class TestPortalUpload(PortalUploadCase):
         self.assertEqual(set(orders.mapped("procedure_stage")), {"received"})
         self.assertEqual(orders.batch_import_uploaded_by_id, self.portal_user)
         self.assertEqual(orders.create_uid, self.portal_user)
-        self.assertIn("orders were received", page.text)
+        self.assertIn("Your 2 orders were received", page.text)
         for order in orders:
             self.assertIn(order.name, page.text)
             self.assertIn(
