@@ -35,7 +35,6 @@ class ResPartner(models.Model):
     )
 
     portal_order_upload = fields.Boolean(
-        string="Portal Order Upload",
         tracking=True,
         help="The customer's portal users upload their own order files in My "
         "Orders > Import Orders (as distributors with a grade chosen in "

@@ -93,7 +93,7 @@ class PortalUploadCase(OrderProcedureCase, HttpCase):
 
 @tagged("post_install", "-at_install")
 class TestPortalUpload(PortalUploadCase):
-    def test_template_in_the_users_language(self):
+    def test_template_and_report_in_the_users_language(self):
         self.authenticate("omp_distributor", "omp_distributor")
         response = self.url_open("/my/orders/import/template")
         self.assertEqual(response.status_code, 200)
@@ -115,6 +115,17 @@ class TestPortalUpload(PortalUploadCase):
         sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
         self.assertEqual(sheet["A1"].value, "外部订单号 *")
 
+        # The page and the row-by-row report in their language too.
+        self.env["ir.module.module"]._load_module_terms(
+            ["order_mgmt_procedure"], ["zh_CN"], overwrite=True
+        )
+        page = self.url_open("/my/orders/import")
+        self.assertIn("下载模板", page.text)
+        rows = [HEADER, ["YD-003", "CUST-XY", "T-CAB", 1, None]]
+        page = self._upload(xlsx_file(rows))
+        self.assertIn("不是Kunshan Yuanda Distribution", page.text)
+        self.assertFalse(self._distributor_orders())
+
     def test_good_file_makes_the_distributors_orders_in_received(self):
         self.authenticate("omp_distributor", "omp_distributor")
         page = self.url_open("/my/orders")
@@ -127,6 +138,8 @@ class TestPortalUpload(PortalUploadCase):
         first, second = orders
         self.assertEqual(first.partner_id, self.distributor)
         self.assertEqual(second.partner_id, self.warehouse_contact)
+        self.assertEqual(second.partner_shipping_id, self.warehouse_contact)
+        self.assertEqual(second.partner_invoice_id, self.distributor)
         self.assertEqual(
             [(ln.product_id, ln.product_uom_qty) for ln in first.order_line],
             [(self.product_in_stock, 3), (self.product_no_stock, 1)],
