@@ -39,9 +39,10 @@ class SaleOrder(models.Model):
 
     # === BUSINESS METHODS === #
 
-    def _notify_portal_upload(self, filename):
-        """The orders of one uploaded file: a note on each, and one activity
-        for the receiver who takes the customer's orders, on the first."""
+    def _hand_over_portal_upload(self, filename):
+        """The orders of one uploaded file: a note on each, and the receiver
+        who takes the customer's orders gets one activity, on the first, and
+        is the salesperson of those without one (as for orders by e-mail)."""
         if not self:
             return
         uploader = self.env.user
@@ -69,6 +70,7 @@ class SaleOrder(models.Model):
                 company.name,
             )
             return
+        self.filtered(lambda order: not order.user_id).user_id = receiver
         first = self[0].with_context(lang=receiver.lang or self.env.lang)
         note = first.env._(
             "%(customer)s uploaded %(count)s orders on the portal (%(file)s): "

@@ -225,8 +225,22 @@ class TestPortalUpload(PortalUploadCase):
             self.env.ref("order_mgmt_procedure.mail_activity_type_order_portal_upload"),
         )
         self.assertEqual(activities.user_id, self.receiver)
+        self.assertEqual(orders.user_id, self.receiver)
         for order in orders:
             self.assertIn(order.name, activities.note)
+
+    def test_receiver_without_salesperson_takes_the_orders(self):
+        # The contact had the company's salesperson from its creation.
+        (self.distributor | self.warehouse_contact).user_id = False
+        self.authenticate("omp_distributor", "omp_distributor")
+        self._upload(xlsx_file(self._rows()))
+        orders = self._distributor_orders()
+        activity = orders.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertTrue(
+            activity.user_id.has_group("order_mgmt_procedure.group_order_receiver")
+        )
+        self.assertEqual(orders.user_id, activity.user_id)
 
     def test_not_a_distributor_is_refused(self):
         before = self._counts()

@@ -78,7 +78,7 @@ class SaleOrderBatchImport(models.TransientModel):
         with self.env.cr.savepoint():
             wizard._import_file()
             orders = wizard.order_ids
-            orders._notify_portal_upload(wizard.filename or "")
+            orders._hand_over_portal_upload(wizard.filename or "")
         return orders.with_env(self.env)
 
     # === BUSINESS METHODS: portal mode === #
