@@ -212,6 +212,12 @@ class TestPortalUpload(PortalUploadCase):
         self.assertIn("has more than 2 order lines", page.text)
         self.assertFalse(self._distributor_orders())
 
+        self.company.batch_import_max_size_mb = 1
+        big = csv_file(self._rows()) + b"\n" * (1024 * 1024)
+        page = self._upload(big, "orders.csv", "text/csv")
+        self.assertIn("orders.csv is 1.0 MB; files of at most 1 MB", page.text)
+        self.assertFalse(self._distributor_orders())
+
     def test_one_activity_per_uploaded_file(self):
         self.authenticate("omp_distributor", "omp_distributor")
         self._upload(xlsx_file(self._rows()))
