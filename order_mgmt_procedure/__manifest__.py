@@ -55,6 +55,7 @@
     "demo": [
         "demo/res_users_demo.xml",
         "demo/sale_order_demo.xml",
+        "demo/portal_upload_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -18,6 +18,7 @@ from . import res_partner
 from . import sale_order
 from . import sale_order_reception
 from . import sale_order_mail_intake
+from . import sale_order_portal_upload
 from . import sale_order_review
 from . import sale_order_processing
 from . import sale_order_delivery

@@ -81,6 +81,18 @@ class ResCompany(models.Model):
         "Without Job Queue every file is imported while the receiver waits.",
     )
 
+    portal_upload_category_ids = fields.Many2many(
+        "res.partner.category",
+        "res_company_portal_upload_category_rel",
+        "company_id",
+        "category_id",
+        string="Distributor Grades",
+        help="Customers with one of these tags (on their company) are "
+        "distributors: their portal users upload their own order files in My "
+        "Orders > Import Orders. A customer's Portal Order Upload box gives it "
+        "to one customer.",
+    )
+
     @api.constrains("batch_import_background_rows")
     def _check_batch_import_background_rows(self):
         for company in self:

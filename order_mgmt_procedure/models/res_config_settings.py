@@ -51,6 +51,9 @@ class ResConfigSettings(models.TransientModel):
     batch_import_background_rows = fields.Integer(
         related="company_id.batch_import_background_rows", readonly=False
     )
+    portal_upload_category_ids = fields.Many2many(
+        related="company_id.portal_upload_category_ids", readonly=False
+    )
     # Whether OCA's Job Queue is installed: the background import needs it.
     batch_import_background_available = fields.Boolean(
         compute="_compute_batch_import_background_available",

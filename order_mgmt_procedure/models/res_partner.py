@@ -34,10 +34,19 @@ class ResPartner(models.Model):
         help="Last day the qualification is valid; empty for no expiry.",
     )
 
+    portal_order_upload = fields.Boolean(
+        tracking=True,
+        help="The customer's portal users upload their own order files in My "
+        "Orders > Import Orders (as distributors with a grade chosen in "
+        "Settings do). Set on the company: its contacts follow it.",
+    )
+
     # === CRUD METHODS === #
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_portal_upload_write(vals, create=True)
         partners = super().create(vals_list)
         if self._edits_contacts_as_receiver():
             partners._check_receiver_fields(
@@ -51,6 +60,7 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        self._check_portal_upload_write(vals)
         if self._edits_contacts_as_receiver():
             self._check_receiver_fields(set(vals) & set(CONTACT_MANAGER_FIELDS))
             self._check_receiver_contacts()
@@ -181,3 +191,42 @@ class ResPartner(models.Model):
         except UserError:
             return True
         return False
+
+    # === BUSINESS METHODS: portal upload === #
+
+    @api.model
+    def _check_portal_upload_write(self, vals, create=False):
+        """Who lets a customer upload orders on the portal: sales managers and
+        procedure managers, not every user who edits contacts."""
+        given = (
+            vals.get("portal_order_upload") if create else "portal_order_upload" in vals
+        )
+        if not given or self.env.su:
+            return
+        user = self.env.user
+        if user.has_group("sales_team.group_sale_manager") or user.has_group(
+            "order_mgmt_procedure.group_procedure_manager"
+        ):
+            return
+        raise AccessError(
+            self.env._(
+                "Only sales managers and procedure managers decide which "
+                "customers upload orders on the portal."
+            )
+        )
+
+    def _can_upload_portal_orders(self, company):
+        """Whether the contact's company is a distributor of ``company``: its
+        Portal Order Upload box is ticked, or it has one of the company's
+        Distributor Grades."""
+        self.ensure_one()
+        # sudo: the grades and the box are the company's configuration, which
+        # the portal user asking may not read; only yes or no comes out.
+        commercial = self.sudo().commercial_partner_id
+        return bool(
+            commercial.active
+            and (
+                commercial.portal_order_upload
+                or commercial.category_id & company.sudo().portal_upload_category_ids
+            )
+        )

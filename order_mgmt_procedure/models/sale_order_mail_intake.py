@@ -197,6 +197,34 @@ class SaleOrder(models.Model):
             return orders
         return intake.run()
 
+    @api.model
+    def _pick_intake_receiver(self, customer, company, activity_xmlid):
+        """The receiver who takes orders of ``customer`` arriving by themselves
+        (e-mail, portal upload): the customer's salesperson when a receiver,
+        else the least busy receiver who may make the customer's orders (see
+        tools.assignment)."""
+        salesperson = customer.user_id or customer.commercial_partner_id.user_id
+
+        def may_take(company, user):
+            if company not in user.company_ids:
+                return False
+            # Odoo's own rule: salespeople make orders for their customers
+            # or customers without a salesperson.
+            return (
+                not salesperson
+                or user == salesperson
+                or user.has_group("sales_team.group_sale_salesman_all_leads")
+            )
+
+        assignees = pick_assignees(
+            company,
+            "order_mgmt_procedure.group_order_receiver",
+            activity_xmlid,
+            may_take=may_take,
+            get_leader=lambda company: salesperson,
+        )
+        return assignees.get(company, self.env["res.users"])
+
     def _get_email_reception_note(self):
         """The note of the receivers' activity on an order made of an e-mail."""
         self.ensure_one()
@@ -288,32 +316,9 @@ class _EmailIntake:
         )
 
     def _pick_receiver(self):
-        """The receiver who takes the e-mail: the customer's salesperson when
-        a receiver, else the least busy receiver who may make the customer's
-        orders (see tools.assignment)."""
-        salesperson = (
-            self.customer.user_id or self.customer.commercial_partner_id.user_id
+        return self.env["sale.order"]._pick_intake_receiver(
+            self.customer, self.company, INTAKE_ACTIVITY
         )
-
-        def may_take(company, user):
-            if company not in user.company_ids:
-                return False
-            # Odoo's own rule: salespeople make orders for their customers
-            # or customers without a salesperson.
-            return (
-                not salesperson
-                or user == salesperson
-                or user.has_group("sales_team.group_sale_salesman_all_leads")
-            )
-
-        assignees = pick_assignees(
-            self.company,
-            "order_mgmt_procedure.group_order_receiver",
-            INTAKE_ACTIVITY,
-            may_take=may_take,
-            get_leader=lambda company: salesperson,
-        )
-        return assignees.get(self.company, self.env["res.users"])
 
     # === WHAT === #
 

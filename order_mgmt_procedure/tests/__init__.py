@@ -5,6 +5,7 @@ from . import test_cancellation
 from . import test_install
 from . import test_performance
 from . import test_portal
+from . import test_portal_upload
 from . import test_procedure_analysis
 from . import test_procedure_stage
 from . import test_processing

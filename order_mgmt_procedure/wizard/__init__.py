@@ -8,3 +8,4 @@ from . import sale_order_batch_import_reading
 from . import sale_order_batch_import_validation
 from . import sale_order_batch_import_delivery
 from . import sale_order_batch_import_creation
+from . import sale_order_batch_import_portal
