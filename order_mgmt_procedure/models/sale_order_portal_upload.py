@@ -72,14 +72,23 @@ class SaleOrder(models.Model):
             return
         self.filtered(lambda order: not order.user_id).user_id = receiver
         first = self[0].with_context(lang=receiver.lang or self.env.lang)
-        note = first.env._(
-            "%(customer)s uploaded %(count)s orders on the portal (%(file)s): "
-            "%(orders)s. Check them and submit them for review.",
-            customer=customer.name,
-            count=len(self),
-            file=filename,
-            orders=", ".join(self.mapped("name")),
-        )
+        if len(self) == 1:
+            note = first.env._(
+                "%(customer)s uploaded the order %(order)s on the portal "
+                "(%(file)s). Check it and submit it for review.",
+                customer=customer.name,
+                order=self.name,
+                file=filename,
+            )
+        else:
+            note = first.env._(
+                "%(customer)s uploaded %(count)s orders on the portal (%(file)s): "
+                "%(orders)s. Check them and submit them for review.",
+                customer=customer.name,
+                count=len(self),
+                file=filename,
+                orders=", ".join(self.mapped("name")),
+            )
         # Quick update: no assignment e-mail, as for orders by e-mail.
         first.with_context(mail_activity_quick_update=True).activity_schedule(
             PORTAL_UPLOAD_ACTIVITY, user_id=receiver.id, note=plaintext2html(note)

@@ -234,6 +234,16 @@ class TestPortalUpload(PortalUploadCase):
         self.assertEqual(orders.user_id, self.receiver)
         for order in orders:
             self.assertIn(order.name, activities.note)
+        self.assertIn("uploaded 2 orders on the portal", activities.note)
+
+    def test_activity_of_a_file_of_one_order(self):
+        self.authenticate("omp_distributor", "omp_distributor")
+        self._upload(xlsx_file(self._rows()[:3]))
+        order = self._distributor_orders()
+        self.assertEqual(len(order), 1)
+        self.assertIn(
+            f"uploaded the order {order.name} on the portal", order.activity_ids.note
+        )
 
     def test_receiver_without_salesperson_takes_the_orders(self):
         # The contact had the company's salesperson from its creation.
