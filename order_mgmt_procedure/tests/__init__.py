@@ -1,6 +1,7 @@
 from . import test_abnormal_receipt
 from . import test_batch_import
 from . import test_batch_import_background
+from . import test_batch_import_memory
 from . import test_cancellation
 from . import test_install
 from . import test_performance

@@ -7,6 +7,8 @@ language.
 """
 
 import datetime
+import heapq
+import itertools
 import math
 import re
 import unicodedata
@@ -21,6 +23,54 @@ Row = namedtuple("Row", "number values texts errors")
 # whole row; ``duplicate``: the order exists already (a file imported twice is
 # told so).
 Problem = namedtuple("Problem", "row column message duplicate", defaults=(False,))
+
+
+class Problems:
+    """The problems found in a file, as a list of ``Problem`` would hold
+    them for the report, without holding them all: the first ``keep`` in
+    the report's order (by row, then column, the row's own problems first,
+    then in the order they were found) and how many there are in all, and
+    how many of them are duplicates. A file with a problem on each of its
+    100,000 rows is reported without keeping 100,000 messages."""
+
+    def __init__(self, keep, problems=()):
+        self.keep = keep
+        self.count = 0
+        self.duplicates = 0
+        # The kept problems as a heap whose root is the last of them in the
+        # report's order: a problem found later that comes before it in the
+        # report takes its place.
+        self._heap = []
+        self._sequence = itertools.count()
+        for problem in problems:
+            self.append(problem)
+
+    def append(self, problem):
+        self.count += 1
+        if problem.duplicate:
+            self.duplicates += 1
+        column = -1 if problem.column is None else problem.column
+        item = (-problem.row, -column, -next(self._sequence), problem)
+        if len(self._heap) < self.keep:
+            heapq.heappush(self._heap, item)
+        elif item > self._heap[0]:
+            heapq.heapreplace(self._heap, item)
+
+    def __len__(self):
+        return self.count
+
+    def __bool__(self):
+        return bool(self.count)
+
+    def __iter__(self):
+        """The kept problems in the report's order."""
+        return (item[3] for item in sorted(self._heap, reverse=True))
+
+    @property
+    def left_out(self):
+        """How many problems were not kept."""
+        return self.count - len(self._heap)
+
 
 COLUMNS = [
     Column(
@@ -197,6 +247,21 @@ def parse_row(number, cells, columns):
             row.values[key] = None
             row.errors[key] = error
     return row
+
+
+def parse_cells(cells, columns, keys):
+    """``{key: value}`` of the cells of the ``keys`` (among ``columns``),
+    parsed as ``parse_row`` parses them; None when empty or invalid."""
+    values = {}
+    for key in keys:
+        if key not in columns:
+            continue
+        index = columns[key][0]
+        try:
+            values[key] = parse_cell(key, cells[index] if index < len(cells) else None)
+        except InvalidCell:
+            values[key] = None
+    return values
 
 
 def _is_empty(value):

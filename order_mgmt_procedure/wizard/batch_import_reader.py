@@ -71,20 +71,30 @@ def file_kind(data, filename):
     return "csv"
 
 
+def iter_rows(data, filename):
+    """The file's rows as ``(row_number, [values])``, empty rows left out,
+    one at a time: a row is read when it is asked for, and nothing of the
+    rows before it is kept (an .xlsx is read in openpyxl's read-only mode,
+    a CSV file decoded as it is read). Each call reads the file again."""
+    kind = file_kind(data, filename)
+    reader = {"xlsx": _xlsx_rows, "xls": _xls_rows, "csv": _csv_rows}[kind]
+    for row_number, values in reader(data):
+        if all(value is None or value == "" for value in values):
+            continue
+        yield row_number, values
+
+
 def read_rows(data, filename, max_rows):
-    """The file's rows as ``(row_number, [values])``, empty rows left out.
+    """The file's rows as a list of ``(row_number, [values])``, empty rows
+    left out.
 
     Stops reading once ``max_rows + 1`` non-empty rows (header included) were
     seen: the caller refuses the file then, and a huge file is not read in
     full for that.
     """
-    kind = file_kind(data, filename)
-    reader = {"xlsx": _xlsx_rows, "xls": _xls_rows, "csv": _csv_rows}[kind]
     rows = []
-    for row_number, values in reader(data):
-        if all(value is None or value == "" for value in values):
-            continue
-        rows.append((row_number, values))
+    for row in iter_rows(data, filename):
+        rows.append(row)
         if len(rows) > max_rows + 1:
             break
     return rows

@@ -17,7 +17,13 @@ from openpyxl.utils import get_column_letter
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .batch_import_cells import CODE_KEYS, COLUMN_KEYS, COLUMNS, clean_text
+from .batch_import_cells import (
+    CODE_KEYS,
+    COLUMN_KEYS,
+    COLUMNS,
+    Problems,
+    clean_text,
+)
 
 # Problems listed in one message; the rest are counted.
 MAX_LISTED_PROBLEMS = 100
@@ -96,18 +102,23 @@ class SaleOrderBatchImport(models.TransientModel):
             raise AccessError(self.env._("Only order receivers may import orders."))
 
     def _import_file(self):
+        """Read the file three times, one row at a time: to collect what it
+        names (``_scan_rows``), to check every row and order (nothing of
+        them kept but the report) and, when nothing is wrong, to create the
+        orders chunk by chunk. The memory it needs does not grow with the
+        file beyond the file itself, the references of its orders and the
+        records it names."""
         self._check_import_access()
-        rows = self._read_rows()
-        header, line_count = rows[0][1], len(rows) - 1
-        orders_values, problems = self._prepare_orders(rows)
-        # The cells as read are not needed any more: not kept in memory while
-        # the orders are created.
-        del rows
+        rows = self._row_source()
+        scan = self._scan_rows(rows)
+        line_count = scan.line_count
+        lookups = self._lookup_records(scan.wanted)
+        order_count, problems = self._check_orders(rows, scan, lookups)
         if problems:
-            raise UserError(self._problems_message(problems, orders_values, header))
+            raise UserError(self._problems_message(problems, order_count, scan.header))
         if self._import_in_background(line_count):
             return self._start_background_import(line_count)
-        orders = self._create_orders(orders_values)
+        orders = self._create_orders(self._checked_orders(rows, scan, lookups))
         if self.submit_for_review:
             orders.action_submit_review()
         self.order_ids = orders
@@ -170,24 +181,38 @@ class SaleOrderBatchImport(models.TransientModel):
             "target": "current",
         }
 
+    def _checked_orders(self, rows, scan, lookups):
+        """The orders to create, built again from the file as it was checked;
+        a problem found now (not expected: the file was checked) raises, and
+        the orders created before it are rolled back with the import."""
+        problems = Problems(MAX_LISTED_PROBLEMS)
+        yield from self._iter_orders(rows, scan, lookups, problems, False)
+        if problems:
+            raise UserError(
+                self._problems_message(problems, len(scan.last_rows), scan.header)
+            )
+
     def _problems_message(self, problems, orders, header_cells):
+        """The report: ``problems`` (``Problems``, or a list of ``Problem``),
+        ``orders`` the file's orders or their number."""
+        if not isinstance(problems, Problems):
+            problems = Problems(MAX_LISTED_PROBLEMS, problems)
+        order_count = orders if isinstance(orders, int) else len(orders)
         intro = self.env._(
             "Nothing was imported. Correct these problems in the file and import "
             "it again:"
         )
         if (
-            orders
-            and all(p.duplicate for p in problems)
-            and len(problems) == len(orders)
+            order_count
+            and problems.duplicates == problems.count
+            and problems.count == order_count
         ):
             intro = self.env._(
                 "Nothing was imported: every order of this file already exists, "
                 "the file was imported before."
             )
         lines = []
-        for row, index, message, __ in sorted(
-            problems, key=lambda p: (p.row, -1 if p.column is None else p.column)
-        ):
+        for row, index, message, __ in problems:
             if index is None:
                 lines.append(
                     self.env._("Row %(row)s: %(message)s", row=row, message=message)
@@ -203,13 +228,9 @@ class SaleOrderBatchImport(models.TransientModel):
                     )
                 )
         listed = lines[:MAX_LISTED_PROBLEMS]
-        if len(lines) > MAX_LISTED_PROBLEMS:
-            listed.append(
-                self.env._(
-                    "... and %(count)s more problems.",
-                    count=len(lines) - MAX_LISTED_PROBLEMS,
-                )
-            )
+        more = problems.count - len(listed)
+        if more:
+            listed.append(self.env._("... and %(count)s more problems.", count=more))
         return "\n".join([intro, *listed])
 
     # TEMPLATE #

@@ -4,8 +4,10 @@ What every order would work out for itself at creation (the defaults, the
 warehouse, the lines' analytic distribution) is worked out once for the file,
 with the same methods, and given to the orders. The orders are created in
 chunks of ``CREATE_CHUNK`` orders, each flushed and dropped from the cache
-before the next: the memory the import needs does not grow with the file. It
-is still all or nothing: every chunk is in the same transaction (and savepoint).
+before the next, and the orders' values are built chunk by chunk from the
+file (their delivery contacts found or created per chunk): the memory the
+import needs does not grow with the file. It is still all or nothing: every
+chunk is in the same transaction (and savepoint).
 """
 
 import pytz
@@ -26,7 +28,9 @@ class SaleOrderBatchImport(models.TransientModel):
     # === BUSINESS METHODS === #
 
     def _create_orders(self, orders):
-        delivery_contacts = self._delivery_contacts(orders)
+        """Create the checked ``orders`` (an iterable of the orders' values,
+        read chunk by chunk: it may build them as it is read); returns the
+        orders created."""
         # The warehouse every order would compute for itself, computed once.
         warehouse = self.env["sale.order"].new({"company_id": self.company_id.id})
         warehouse = warehouse.warehouse_id
@@ -40,6 +44,11 @@ class SaleOrderBatchImport(models.TransientModel):
                 # The values of one chunk at a time: neither they nor the
                 # records of the chunks before stay in memory.
                 for chunk in split_every(CREATE_CHUNK, orders, list):
+                    if order_ids:
+                        # The chunk before was flushed: what the cache holds
+                        # of it is read again from the database when needed.
+                        self.env.invalidate_all()
+                    delivery_contacts = self._delivery_contacts(chunk)
                     vals_list = [
                         self._prepare_order_vals(
                             order,
@@ -53,11 +62,8 @@ class SaleOrderBatchImport(models.TransientModel):
                     self._add_analytic_distributions(vals_list, chunk, distributions)
                     created = SaleOrder.create(vals_list)
                     order_ids.extend(created.ids)
+                    del vals_list, created
                     self.env.flush_all()
-                    if len(orders) > CREATE_CHUNK:
-                        # Flushed: what the cache holds of this chunk is read
-                        # again from the database when needed.
-                        self.env.invalidate_all()
         except errors.UniqueViolation as error:
             if error.diag.constraint_name != "sale_order_import_reference_unique":
                 raise

@@ -1,6 +1,8 @@
 """Batch import of orders, reading: the file's rows and cells as values."""
 
 import base64
+import itertools
+from collections import defaultdict, namedtuple
 
 from openpyxl.utils import get_column_letter
 
@@ -9,7 +11,21 @@ from odoo.exceptions import UserError
 
 from ..tools.text import join_items
 from . import batch_import_reader as reader
-from .batch_import_cells import InvalidHeader, Problem, map_header, parse_row
+from .batch_import_cells import (
+    InvalidHeader,
+    Problem,
+    map_header,
+    parse_cells,
+    parse_row,
+)
+
+# What the first reading of a file finds (``_scan_rows``): ``last_rows`` is
+# ``{external reference: row number of the order's last line}``, ``wanted``
+# ``{key: set of the values written}`` of the LOOKUP_KEYS.
+Scan = namedtuple("Scan", "header_row header columns line_count last_rows wanted")
+# The cells the wizard looks records up by.
+LOOKUP_KEYS = ("customer", "product", "delivery_country", "delivery_state")
+SCANNED_KEYS = ("ref", *LOOKUP_KEYS)
 
 
 class SaleOrderBatchImport(models.TransientModel):
@@ -18,15 +34,39 @@ class SaleOrderBatchImport(models.TransientModel):
     # === BUSINESS METHODS === #
 
     def _read_rows(self):
-        """The file's non-empty rows, header first; file-level problems raise."""
+        """The file's non-empty rows as a list, header first; file-level
+        problems raise. The import itself does not hold the rows: it reads
+        them one at a time from ``_row_source`` (this is for a caller that
+        wants them at once)."""
+        rows = self._row_source()
+        max_rows = self.company_id.batch_import_max_rows
+        table = list(itertools.islice(rows(), max_rows + 2))
+        self._check_row_count(len(table) - 1, max_rows)
+        return table
+
+    def _row_source(self):
+        """A function giving the file's non-empty rows, header first, as
+        ``(row number, [values])``: each call reads the file again, one row
+        at a time (the import reads it once to collect what it looks up,
+        once to check it and once to create the orders, and never holds more
+        than the rows of the orders being built). File-level problems raise
+        as the rows are read; an empty or too large file raises here."""
         name = self.filename or self.env._("the file")
         data = self._file_data(name)
-        max_rows = self.company_id.batch_import_max_rows
-        try:
-            rows = reader.read_rows(data, self.filename or "", max_rows)
-        except reader.BatchFileError as error:
-            raise UserError(self._file_error_message(error, name)) from error
-        if len(rows) < 2:
+        filename = self.filename or ""
+
+        def rows():
+            try:
+                yield from reader.iter_rows(data, filename)
+            except reader.BatchFileError as error:
+                raise UserError(self._file_error_message(error, name)) from error
+
+        return rows
+
+    def _check_row_count(self, line_count, max_rows):
+        """A file of no order line, or of more than ``max_rows``, raises."""
+        name = self.filename or self.env._("the file")
+        if line_count < 1:
             raise UserError(
                 self.env._(
                     "%(file)s contains no orders: it needs the header row of the "
@@ -34,7 +74,7 @@ class SaleOrderBatchImport(models.TransientModel):
                     file=name,
                 )
             )
-        if len(rows) - 1 > max_rows:
+        if line_count > max_rows:
             raise UserError(
                 self.env._(
                     "%(file)s has more than %(max)s order lines; split it into "
@@ -43,7 +83,43 @@ class SaleOrderBatchImport(models.TransientModel):
                     max=max_rows,
                 )
             )
-        return rows
+
+    def _scan_rows(self, rows):
+        """The first reading of the file: its header and columns, its number
+        of order lines, the last row of each order (an order is complete,
+        checked and created once its last row is read, whatever the order of
+        the rows) and the distinct customers, products, countries and states
+        it names (looked up once for the file). Nothing of the rows is kept.
+        Too many rows, none, or a header unlike the template's raise.
+
+        ``rows``: a function giving the rows, as ``_row_source`` does."""
+        max_rows = self.company_id.batch_import_max_rows
+        iterator = rows()
+        header_row, header = next(iterator, (None, None))
+        try:
+            columns = map_header(header) if header is not None else None
+        except InvalidHeader:
+            # Reported below, after the file's size.
+            columns = None
+        line_count = 0
+        last_rows = {}
+        wanted = defaultdict(set)
+        for number, cells in iterator:
+            line_count += 1
+            if line_count > max_rows:
+                break
+            if columns is None:
+                continue
+            values = parse_cells(cells, columns, SCANNED_KEYS)
+            if values.get("ref"):
+                last_rows[values["ref"]] = number
+            for key in LOOKUP_KEYS:
+                if values.get(key):
+                    wanted[key].add(values[key])
+        self._check_row_count(line_count, max_rows)
+        if columns is None:
+            columns = self._map_header(header_row, header)
+        return Scan(header_row, header, columns, line_count, last_rows, wanted)
 
     def _file_data(self, name):
         """The file's bytes; an empty or too large file raises."""
@@ -151,15 +227,17 @@ class SaleOrderBatchImport(models.TransientModel):
     def _parse_rows(self, rows, columns, problems):
         """The ``Row`` of each order line; cells that cannot be used are
         added to ``problems``."""
-        parsed = []
-        for number, cells in rows:
-            row = parse_row(number, cells, columns)
-            for key, error in row.errors.items():
-                problems.append(
-                    Problem(number, columns[key][0], self._cell_message(error))
-                )
-            parsed.append(row)
-        return parsed
+        return [
+            self._parse_row(number, cells, columns, problems) for number, cells in rows
+        ]
+
+    def _parse_row(self, number, cells, columns, problems):
+        """The ``Row`` of one order line; its cells that cannot be used are
+        added to ``problems``."""
+        row = parse_row(number, cells, columns)
+        for key, error in row.errors.items():
+            problems.append(Problem(number, columns[key][0], self._cell_message(error)))
+        return row
 
     def _cell_message(self, error):
         """The message of an ``InvalidCell``."""

@@ -1,11 +1,14 @@
 """Batch import of orders, validation: the rows resolved into orders' values."""
 
+import itertools
 from collections import defaultdict
 
 from odoo import models
 
 from ..tools.text import join_items
-from .batch_import_cells import ORDER_KEYS, Problem, vat_key
+from .batch_import_cells import ORDER_KEYS, Problem, Problems, vat_key
+from .sale_order_batch_import import MAX_LISTED_PROBLEMS
+from .sale_order_batch_import_reading import LOOKUP_KEYS
 
 # Two rows of one order with the same of these are the same line twice.
 LINE_KEYS = ("product", "quantity", "price_unit", "discount")
@@ -19,39 +22,90 @@ class SaleOrderBatchImport(models.TransientModel):
     def _prepare_orders(self, rows):
         """Check every row and build the orders' values.
 
-        Returns ``(orders, problems)``: orders as dicts in file order, problems
-        as ``Problem``. Customers, products, countries, states, delivery
-        contacts and existing orders are each looked up with one query for the
-        whole file.
+        ``rows``: the rows, header first (a list, or a function giving them
+        as ``_row_source`` does). Returns ``(orders, problems)``: orders as
+        dicts in file order, problems as ``Problems``. Customers, products,
+        countries, states, delivery contacts and existing orders are each
+        looked up with one query for the whole file. The import itself does
+        not hold the orders: it checks them as they are read
+        (``_check_orders``) and builds them again to create them.
         """
-        header_row, header = rows[0]
-        columns = self._map_header(header_row, header)
-        problems = []
-        parsed = self._parse_rows(rows[1:], columns, problems)
-        lookups = self._lookup_records(parsed)
+        rows = self._as_row_source(rows)
+        scan = self._scan_rows(rows)
+        lookups = self._lookup_records(scan.wanted)
+        problems = Problems(MAX_LISTED_PROBLEMS)
+        orders = list(self._iter_orders(rows, scan, lookups, problems, True))
+        return orders, problems
+
+    @staticmethod
+    def _as_row_source(rows):
+        if callable(rows):
+            return rows
+        return lambda: iter(rows)
+
+    def _check_orders(self, rows, scan, lookups):
+        """``(number of orders, problems)`` of the file, read once more: each
+        order is checked once its last row is read, then forgotten."""
+        problems = Problems(MAX_LISTED_PROBLEMS)
+        count = 0
+        for __ in self._iter_orders(rows, scan, lookups, problems, True):
+            count += 1
+        return count, problems
+
+    def _iter_orders(self, rows, scan, lookups, problems, check_existing):
+        """The file's orders, checked, read from ``rows`` one row at a time:
+        each order is given once its last row (``scan.last_rows``) was read,
+        in the order of their first rows. Only the orders begun and not given
+        yet are held: in a file whose orders' rows follow each other, one
+        order. ``check_existing``: report the external references already
+        used by orders in the database (one query for the file)."""
+        columns = scan.columns
+        by_ref = None
+        if check_existing:
+            by_ref = self._existing_orders_by_ref(list(scan.last_rows))
+        last_rows = scan.last_rows
+        # {external reference: order} of the orders begun and not given yet,
+        # in the order of their first rows; ``complete``: those whose last
+        # row was read.
         orders = {}
-        for row in parsed:
+        complete = set()
+        iterator = rows()
+        next(iterator, None)  # the header
+        for number, cells in itertools.islice(iterator, scan.line_count):
+            row = self._parse_row(number, cells, columns, problems)
             self._check_row(row, columns, lookups, orders, problems)
-        order_list = list(orders.values())
-        self._check_delivery(order_list, columns, lookups, problems)
-        self._check_existing_orders(order_list, columns, problems)
-        return order_list, problems
+            ref = row.values.get("ref")
+            if ref in orders and last_rows.get(ref) == number:
+                complete.add(ref)
+                while orders and next(iter(orders)) in complete:
+                    order = orders.pop(next(iter(orders)))
+                    complete.discard(order["ref"])
+                    self._check_order(order, columns, lookups, problems, by_ref)
+                    yield order
+        # Only if the file changed between the readings; not expected.
+        for order in list(orders.values()):
+            self._check_order(order, columns, lookups, problems, by_ref)
+            yield order
+
+    def _check_order(self, order, columns, lookups, problems, by_ref):
+        """The checks of a whole order, once its rows are read."""
+        self._check_delivery([order], columns, lookups, problems)
+        if by_ref is not None:
+            self._check_existing_orders([order], columns, problems, by_ref)
 
     # LOOKUPS #
 
-    def _lookup_records(self, parsed):
+    def _lookup_records(self, wanted):
         """Every customer, product, country and state the file names, one
-        query per kind."""
-        wanted = defaultdict(set)
-        for row in parsed:
-            for key in ("customer", "product", "delivery_country", "delivery_state"):
-                if row.values.get(key):
-                    wanted[key].add(row.values[key])
-        partners = self._lookup_partners(list(wanted["customer"]))
-        products = self._lookup_products(list(wanted["product"]))
-        countries = self._lookup_countries(list(wanted["delivery_country"]))
+        query per kind. ``wanted``: ``{key: values}`` as ``_scan_rows``
+        collects them (or the parsed rows)."""
+        if not isinstance(wanted, dict):
+            wanted = self._wanted_values(wanted)
+        partners = self._lookup_partners(list(wanted.get("customer", ())))
+        products = self._lookup_products(list(wanted.get("product", ())))
+        countries = self._lookup_countries(list(wanted.get("delivery_country", ())))
         states = self.env["res.country.state"]
-        if wanted["delivery_state"]:
+        if wanted.get("delivery_state"):
             # Every state of the countries in play, to match "上海" with
             # "上海市" as well as codes and full names.
             in_play = countries | partners.country_id | self.company_id.country_id
@@ -68,6 +122,15 @@ class SaleOrderBatchImport(models.TransientModel):
             "customer_matches": {},
             "product_matches": {},
         }
+
+    @staticmethod
+    def _wanted_values(parsed):
+        wanted = defaultdict(set)
+        for row in parsed:
+            for key in LOOKUP_KEYS:
+                if row.values.get(key):
+                    wanted[key].add(row.values[key])
+        return wanted
 
     def _lookup_partners(self, names):
         partners = self.env["res.partner"]
@@ -340,10 +403,13 @@ class SaleOrderBatchImport(models.TransientModel):
 
     # ORDERS #
 
-    def _check_existing_orders(self, orders, columns, problems):
+    def _check_existing_orders(self, orders, columns, problems, by_ref=None):
         """External references already used by a non-cancelled order of the
-        same customer: the file, or part of it, was imported before."""
-        by_ref = self._existing_orders_by_ref([order["ref"] for order in orders])
+        same customer: the file, or part of it, was imported before.
+        ``by_ref``: ``_existing_orders_by_ref`` of the file's references,
+        when the caller looked them up already."""
+        if by_ref is None:
+            by_ref = self._existing_orders_by_ref([order["ref"] for order in orders])
         for order in orders:
             customer = order["values"].get("customer")
             if not customer:
