@@ -41,10 +41,10 @@ class StockPicking(models.Model):
         string="Logistics Events",
         groups="order_mgmt_procedure.group_order_receiver,stock.group_stock_user",
     )
-    # Technical: the shipping e-mail waiting for the scheduled action that
-    # sends the queued ones in batches (never shown, not exported).
+    # The shipping e-mail waiting for the scheduled action that sends the
+    # queued ones in batches (not on the screens).
     shipping_notice_pending = fields.Boolean(
-        copy=False, readonly=True, export_string_translation=False
+        string="Shipping E-mail Queued", copy=False, readonly=True
     )
     is_procedure_delivery = fields.Boolean(compute="_compute_is_procedure_delivery")
     # Packing Check Required switches the shipping checks on: the form then
