@@ -29,6 +29,7 @@
         "data/order_cancel_refund_rule_data.xml",
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
+        "data/ir_cron_shipping_data.xml",
         "data/stock_route_data.xml",
         "data/ir_cron_data.xml",
         "wizard/order_review_return_wizard_views.xml",

@@ -3,6 +3,7 @@ from datetime import date, timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..tools.cron import commit_batch, in_scheduled_run
 from ..tools.text import join_items
 
 
@@ -40,6 +41,11 @@ class StockPicking(models.Model):
         string="Logistics Events",
         groups="order_mgmt_procedure.group_order_receiver,stock.group_stock_user",
     )
+    # The shipping e-mail waiting for the scheduled action that sends the
+    # queued ones in batches (not on the screens).
+    shipping_notice_pending = fields.Boolean(
+        string="Shipping E-mail Queued", copy=False, readonly=True
+    )
     is_procedure_delivery = fields.Boolean(compute="_compute_is_procedure_delivery")
     # Packing Check Required switches the shipping checks on: the form then
     # shows carrier, tracking number and expected date on its main page.
@@ -57,6 +63,11 @@ class StockPicking(models.Model):
     )
     can_mark_packed = fields.Boolean(
         compute="_compute_can_mark_packed", export_string_translation=False
+    )
+
+    # What the sending of queued shipping e-mails searches: the few pending.
+    _shipping_notice_pending_idx = models.Index(
+        "(id) WHERE shipping_notice_pending IS TRUE"
     )
 
     # === COMPUTE METHODS === #
@@ -123,6 +134,7 @@ class StockPicking(models.Model):
                 ("packing_checked", "packing_checked_by_id", "packing_checked_date"),
                 steps,
             ),
+            "shipping_notice_pending": self.env._("Validate"),
         }
 
     # === ACTION METHODS === #
@@ -248,22 +260,65 @@ class StockPicking(models.Model):
     def _on_validated(self):
         """The transfers were just validated: the customer hears of shipped
         deliveries, and return requests follow their transfers."""
-        self.filtered("shipping_checks_required")._notify_shipped()
         if not self:
             return
+        self.filtered("shipping_checks_required")._queue_shipping_notices()
         # sudo: the request follows its transfers, whoever validates them.
-        requests = self.env["order.return.request"].sudo()
-        requests.search([("return_picking_id", "in", self.ids)])._on_return_received()
-        requests.search(
-            [("exchange_picking_id", "in", self.ids), ("state", "=", "received")]
+        # One search for both kinds of transfers a request follows.
+        requests = (
+            self.env["order.return.request"]
+            .sudo()
+            .search(
+                [
+                    "|",
+                    ("return_picking_id", "in", self.ids),
+                    ("exchange_picking_id", "in", self.ids),
+                ]
+            )
+        )
+        requests.filtered(lambda r: r.return_picking_id in self)._on_return_received()
+        requests.filtered(
+            lambda r: r.exchange_picking_id in self and r.state == "received"
         ).write({"state": "done"})
 
-    def _notify_shipped(self):
+    def _queue_shipping_notices(self):
         """The customer learns the carrier, the tracking link and when to
-        expect the goods."""
+        expect the goods: the e-mail is queued on the deliveries and sent, in
+        batches, by the scheduled action (within minutes), not rendered while
+        the clerk waits. A company that sends Odoo's own delivery
+        confirmation (Inventory > Settings > Email Confirmation) tells the
+        customer with it: no second e-mail."""
+        self.filtered(
+            lambda p: not p.company_id.stock_move_email_validation
+        )._write_procedure_facts({"shipping_notice_pending": True})
+
+    @api.model
+    def _cron_send_shipping_notices(self, batch_size=200):
+        """Send the queued shipping e-mails: one mass rendering of the
+        template per batch, as Odoo's mass mailing does, the e-mails left to
+        Odoo's mail queue. Run by the scheduler, each batch is committed with
+        the progress. Returns the number of e-mails queued."""
+        domain = [("shipping_notice_pending", "=", True)]
+        total = self.search_count(domain) if in_scheduled_run(self.env) else 0
         template = self.env.ref("order_mgmt_procedure.mail_template_delivery_shipped")
-        for picking in self:
-            picking.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        sent = 0
+        while True:
+            pickings = self.search(domain, order="id", limit=batch_size)
+            if not pickings:
+                break
+            # The e-mails are kept on the deliveries' chatter once sent.
+            pickings.message_mail_with_source(template, force_send=False)
+            pickings._write_procedure_facts({"shipping_notice_pending": False})
+            sent += len(pickings)
+            last = len(pickings) < batch_size
+            remaining = 0 if last else max(total - sent, 0)
+            if not commit_batch(self.env, len(pickings), remaining) or last:
+                break
+            pickings.invalidate_recordset()
+        if sent:
+            # Odoo's mail queue sends them now rather than at its next run.
+            self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+        return sent
 
     # === BUSINESS METHODS: RETURN === #
 

@@ -30,6 +30,14 @@ QUERIES_TO_SUBMIT_AN_ORDER = 20
 # Ticking the manual items of the orders of one call: one note per order,
 # logged in one insert, whatever the orders and items.
 QUERIES_TO_TICK_MANUAL_ITEMS = 2
+# What the procedure adds to Odoo's validation of deliveries (packing check
+# on, packed before): the shipping e-mail is only queued, in the transfer's
+# own update, whatever the deliveries of the call.
+QUERIES_SHIPPING_ADDS = 0
+# Validating one packed delivery of one line, the procedure on.
+QUERIES_TO_VALIDATE_A_DELIVERY = 27
+# Sending a batch of queued shipping e-mails, whatever its size.
+QUERIES_TO_SEND_A_BATCH_OF_SHIPPING_EMAILS = 29
 
 
 @tagged("post_install", "-at_install")
@@ -296,3 +304,75 @@ class TestQueryBudgets(OrderProcedureCase):
             self.assertIn("Specifications confirmed with the customer", notes.body)
             self.assertEqual(notes.author_id, self.reviewer.partner_id)
             self.assertTrue(notes.is_internal)
+
+    def _deliveries(self, count):
+        deliveries = self._confirmed_orders(count).picking_ids.filtered(
+            lambda p: p.picking_type_code == "outgoing"
+        )
+        for move in deliveries.move_ids:
+            move.quantity = move.product_uom_qty
+        deliveries.move_ids.picked = True
+        return deliveries.with_user(self.warehouse_user)
+
+    def _validation_queries(self, deliveries, packing_check):
+        self.company.packing_check_required = packing_check
+        if packing_check:
+            deliveries.action_mark_packed()
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        deliveries.with_context(skip_sms=True).button_validate()
+        self.env.flush_all()
+        self.assertEqual(set(deliveries.mapped("state")), {"done"})
+        return self.env.cr.sql_log_count - before
+
+    def test_validation_adds_nothing_to_odoos(self):
+        """Validating with the packing check on costs Odoo's validation with
+        the procedure off, one delivery or several in one call: the shipping
+        e-mail is queued, not rendered."""
+        # The first validation fills the registry caches.
+        self._validation_queries(self._deliveries(1), True)
+        for count in (1, 4):
+            plain = self._validation_queries(self._deliveries(count), False)
+            ours = self._validation_queries(self._deliveries(count), True)
+            self.assertLessEqual(
+                ours - plain, QUERIES_SHIPPING_ADDS, (count, ours, plain)
+            )
+        self.company.packing_check_required = True
+        delivery = self._deliveries(1)
+        delivery.action_mark_packed()
+        self.env.flush_all()
+        with self.assertQueryCount(QUERIES_TO_VALIDATE_A_DELIVERY):
+            delivery.with_context(skip_sms=True).button_validate()
+            self.env.flush_all()
+        self.assertTrue(delivery.shipping_notice_pending)
+
+    def test_shipping_emails_sent_in_batches(self):
+        """The queued shipping e-mails are rendered and created per batch: as
+        many queries for six as for two."""
+        self.company.packing_check_required = True
+        deliveries = self._deliveries(9)
+        deliveries.action_mark_packed()
+        deliveries.with_context(skip_sms=True).button_validate()
+        Picking = self.env["stock.picking"]
+        deliveries._write_procedure_facts({"shipping_notice_pending": False})
+        counts = []
+        for batch in (deliveries[:1], deliveries[1:3], deliveries[3:]):
+            batch._write_procedure_facts({"shipping_notice_pending": True})
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            self.assertEqual(Picking._cron_send_shipping_notices(), len(batch))
+            self.env.flush_all()
+            counts.append(self.env.cr.sql_log_count - before)
+            for delivery in batch:
+                self.assertTrue(
+                    delivery.message_ids.filtered(
+                        lambda m: "has shipped" in (m.subject or "")
+                    )
+                )
+        counts = counts[1:]
+        self.assertLessEqual(
+            max(counts), QUERIES_TO_SEND_A_BATCH_OF_SHIPPING_EMAILS, counts
+        )
+        self.assertEqual(counts[0], counts[1], f"2 vs 6 e-mails: {counts}")

@@ -94,12 +94,81 @@ class TestShipping(OrderProcedureCase):
         delivery.with_user(self.warehouse_user).carrier_tracking_ref = "SF998877"
         self._validate(delivery)
         self.assertEqual(order.procedure_stage, "shipped")
-        mail = delivery.message_ids.filtered(lambda m: self.customer in m.partner_ids)
+        # Queued at validation, sent by the scheduled action in batches (the
+        # clerk does not wait for the e-mail to be rendered).
+        self.assertTrue(delivery.shipping_notice_pending)
+        self.assertFalse(self._shipping_mails(delivery))
+        self.assertEqual(self.env["stock.picking"]._cron_send_shipping_notices(), 1)
+        self.assertFalse(delivery.shipping_notice_pending)
+        mail = self._shipping_mails(delivery)
         self.assertEqual(len(mail), 1)
         self.assertIn("has shipped", mail.subject)
         self.assertIn("SF998877", mail.body)
         self.assertIn("https://track.example.com/SF998877", mail.body)
         self.assertIn("SF Express", mail.body)
+        self.assertEqual(self._queued_mails(delivery).recipient_ids, self.customer)
+        self.assertEqual(
+            self.env["stock.picking"]._cron_send_shipping_notices(), 0, "sent once"
+        )
+
+    def _shipping_mails(self, delivery):
+        """The shipping e-mails on the delivery's chatter."""
+        return delivery.message_ids.filtered(
+            lambda m: "has shipped" in (m.subject or "")
+        )
+
+    def _queued_mails(self, delivery):
+        return self.env["mail.mail"].search(
+            [("model", "=", "stock.picking"), ("res_id", "=", delivery.id)]
+        )
+
+    def test_shipping_emails_of_several_deliveries_in_one_batch(self):
+        orders = self.env["sale.order"].browse(
+            [
+                self._create_reviewed_order([(self.product_in_stock, 1)]).id
+                for __ in range(3)
+            ]
+        )
+        deliveries = self._delivery(orders).with_user(self.warehouse_user)
+        deliveries.action_mark_packed()
+        for move in deliveries.move_ids:
+            move.quantity = move.product_uom_qty
+        deliveries.move_ids.picked = True
+        deliveries.with_context(skip_sms=True).button_validate()
+        self.assertTrue(all(deliveries.mapped("shipping_notice_pending")))
+        sent = self.env["stock.picking"]._cron_send_shipping_notices(batch_size=2)
+        self.assertEqual(sent, 3)
+        for delivery in deliveries:
+            self.assertEqual(len(self._shipping_mails(delivery)), 1)
+            self.assertIn(delivery.name, self._shipping_mails(delivery).body)
+            self.assertEqual(
+                self._queued_mails(delivery).recipient_ids,
+                delivery.sale_id.partner_id,
+            )
+
+    def test_odoo_delivery_confirmation_tells_the_customer(self):
+        """A company sending Odoo's own delivery confirmation e-mail tells
+        the customer with it: the procedure's is not sent as well."""
+        self.company.stock_move_email_validation = True
+        self.customer.email = "customer@example.com"
+        order = self._create_reviewed_order([(self.product_in_stock, 1)])
+        delivery = self._delivery(order)
+        delivery.with_user(self.warehouse_user).action_mark_packed()
+        before = delivery.message_ids
+        self._validate(delivery)
+        self.assertFalse(delivery.shipping_notice_pending)
+        self.assertEqual(self.env["stock.picking"]._cron_send_shipping_notices(), 0)
+        emails = (delivery.message_ids - before).filtered(
+            lambda m: self.customer in m.partner_ids
+        )
+        self.assertEqual(len(emails), 1, "one e-mail: Odoo's")
+        self.assertFalse(self._shipping_mails(delivery))
+
+    def test_shipping_notice_is_the_procedures_to_write(self):
+        order = self._create_reviewed_order([(self.product_in_stock, 1)])
+        delivery = self._delivery(order).with_user(self.warehouse_user)
+        with self.assertRefused(AccessError, "Validate"):
+            delivery.write({"shipping_notice_pending": True})
 
     def _visible_outside_pages(self, record, field_name):
         """Whether the form shows ``field_name`` of ``record`` outside the
