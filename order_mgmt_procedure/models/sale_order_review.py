@@ -8,6 +8,7 @@ from odoo.tools.sql import column_exists
 
 from ..tools.assignment import pick_assignees
 from ..tools.text import join_items
+from .order_review_rule import AUTOMATIC_CHECK_TYPES
 
 REVIEW_STATES = [
     ("draft", "Not Submitted"),
@@ -432,8 +433,17 @@ class SaleOrder(models.Model):
         self.sudo().review_line_ids.unlink()
         rules = self.env["order.review.rule"]._search_company_rules(self.company_id)
         values = self._prepare_review_line_vals(rules)
-        lines = self.env["sale.order.review.line"].sudo().create(values)
-        lines._evaluate()
+        # The automatic items are evaluated before the insert: each item is
+        # stored once, with its result (no update after it).
+        Line = self.env["sale.order.review.line"].sudo()
+        orders, rules = self.sudo(), rules.sudo()
+        now = fields.Datetime.now()
+        for vals in values:
+            rule = rules.browse(vals["rule_id"])
+            if rule.check_type in AUTOMATIC_CHECK_TYPES and "result" not in vals:
+                order = orders.browse(vals["order_id"])
+                vals.update(Line._get_evaluation_vals(rule, order, now))
+        Line._create_procedure_facts(values)
 
     def _prepare_review_line_vals(self, rules):
         """Values of the checklist items of the orders, one per rule of

@@ -1,8 +1,9 @@
+import datetime as dt
 import math
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 from ..tools.work_schedule import WorkSchedule
@@ -135,7 +136,7 @@ class SaleOrderStageHistory(models.Model):
             ahead = timedelta(days=14 + math.ceil(targets.get(company_id, 0) / 4))
             widen(calendars.get(company_id), start, start + ahead)
         schedules = {
-            calendar: WorkSchedule(calendar, start, end)
+            calendar: self._get_work_schedule(calendar, start, end)
             for calendar, (start, end) in bounds.items()
         }
         hours = {}
@@ -154,6 +155,33 @@ class SaleOrderStageHistory(models.Model):
                 else start + timedelta(hours=target)
             )
         return hours, deadlines
+
+    @api.model
+    def _get_work_schedule(self, calendar, start, end):
+        """The working time of ``calendar`` over whole months around
+        ``start`` and ``end``: kept by the registry (see
+        _get_month_schedule), so the stage changes of the next orders do not
+        read the calendar again."""
+        first = dt.date(start.year, start.month, 1)
+        # The first day of the month after ``end``'s.
+        last = (dt.date(end.year, end.month, 1) + timedelta(days=32)).replace(day=1)
+        return self._get_month_schedule(calendar.id, first, last)
+
+    @api.model
+    @tools.ormcache("calendar_id", "first", "last")
+    def _get_month_schedule(self, calendar_id, first, last):
+        """The calendar's working time from the day ``first`` to the day
+        ``last``, its public holidays left out. Emptied with the registry's
+        caches by every change of a calendar, its hours or its leaves
+        (resource_calendar.py)."""
+        # sudo: calendars are company settings, read for the procedure's
+        # bookkeeping whoever's change moved the order.
+        calendar = self.env["resource.calendar"].sudo().browse(calendar_id)
+        return WorkSchedule(
+            calendar,
+            dt.datetime.combine(first, dt.time.min),
+            dt.datetime.combine(last, dt.time.min),
+        )
 
     # ------------------------------------------------------------------
     # Writing the history where the stage is stored
