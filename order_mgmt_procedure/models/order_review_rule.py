@@ -356,15 +356,10 @@ class OrderReviewRule(models.Model):
         if not needed:
             return []
         products = self.env["product.product"].union(*needed)
-        # One batched read of the free quantities of every product.
-        available = dict(
-            zip(
-                products.ids,
-                products.with_context(warehouse_id=order.warehouse_id.id).mapped(
-                    "free_qty"
-                ),
-                strict=True,
-            )
+        # One read of the free quantities of every product (from the quants:
+        # Odoo's free_qty reads the forecast's moves too).
+        available = self.env["sale.order"]._get_free_quantities(
+            products, order.warehouse_id
         )
         problems = []
         for product, quantity in needed.items():

@@ -99,7 +99,16 @@ class SaleOrderReviewLine(models.Model):
         Manual items wait for a reviewer."""
         now = fields.Datetime.now()
         for line in self.filtered(lambda ln: ln.check_type in AUTOMATIC_CHECK_TYPES):
-            line.update(self._get_evaluation_vals(line.rule_id, line.order_id, now))
+            vals = self._get_evaluation_vals(line.rule_id, line.order_id, now)
+            # Evaluated again with the same finding within the same second
+            # (several changes of one request): nothing to write.
+            if (
+                line.result != vals["result"]
+                or line.message_data != vals["message_data"]
+                or line.checked_by_id
+                or line.checked_date != now
+            ):
+                line.update(vals)
 
     @api.model
     def _get_evaluation_vals(self, rule, order, now):

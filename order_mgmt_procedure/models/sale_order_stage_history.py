@@ -276,63 +276,82 @@ class SaleOrderStageHistory(models.Model):
             if row["stage"] == "in_review":
                 starts[index] = (row["company_id"], row["date_start"])
         hours, deadlines = self._get_work_times(spans, starts)
+        close = open_ = None
         if to_close:
-            self.env.execute_query(
-                SQL(
-                    """
-                    UPDATE sale_order_stage_history h
-                       SET date_end = v.date_end, duration_hours = v.duration,
-                           working_hours = v.working, end_user_id = %(uid)s,
-                           write_uid = %(uid)s, write_date = %(now)s
-                      FROM (VALUES %(values)s)
-                           AS v(id, date_end, duration, working)
-                     WHERE h.id = v.id
-                    """,
-                    uid=uid,
-                    now=now,
-                    values=SQL(", ").join(
-                        SQL(
-                            "(%s, %s::timestamp, %s::float8, %s::float8)",
-                            row_id,
-                            end,
-                            *hours[row_id],
-                        )
-                        for row_id, (__, __, end) in to_close.items()
-                    ),
-                )
+            close = SQL(
+                """
+                UPDATE sale_order_stage_history h
+                   SET date_end = v.date_end, duration_hours = v.duration,
+                       working_hours = v.working, end_user_id = %(uid)s,
+                       write_uid = %(uid)s, write_date = %(now)s
+                  FROM (VALUES %(values)s)
+                       AS v(id, date_end, duration, working)
+                 WHERE h.id = v.id
+             RETURNING h.id
+                """,
+                uid=uid,
+                now=now,
+                values=SQL(", ").join(
+                    SQL(
+                        "(%s, %s::timestamp, %s::float8, %s::float8)",
+                        row_id,
+                        end,
+                        *hours[row_id],
+                    )
+                    for row_id, (__, __, end) in to_close.items()
+                ),
             )
         if to_open:
+            open_ = SQL(", ").join(
+                SQL(
+                    """(%s::int4, %s::int4, %s::varchar, %s::timestamp,
+                        %s::timestamp, %s::float8, %s::float8, %s::timestamp,
+                        %s::int4, %s::int4, %s::int4, %s::timestamp, %s::int4,
+                        %s::timestamp)""",
+                    row["order_id"],
+                    row["company_id"],
+                    row["stage"],
+                    row["date_start"],
+                    row.get("date_end"),
+                    *hours.get(index, (0.0, 0.0)),
+                    deadlines.get(index),
+                    row["user_id"],
+                    row.get("end_user_id"),
+                    uid,
+                    now,
+                    uid,
+                    now,
+                )
+                for index, row in enumerate(to_open)
+            )
+        columns = SQL(
+            """sale_order_stage_history
+                (order_id, company_id, stage, date_start, date_end,
+                 duration_hours, working_hours, review_deadline,
+                 user_id, end_user_id,
+                 create_uid, create_date, write_uid, write_date)"""
+        )
+        if close and open_:
+            # One statement for both. The new rows are inserted once the old
+            # ones are closed (they wait for the closed ids): an order has one
+            # open row (_one_open_stage).
             self.env.execute_query(
                 SQL(
                     """
-                    INSERT INTO sale_order_stage_history
-                        (order_id, company_id, stage, date_start, date_end,
-                         duration_hours, working_hours, review_deadline,
-                         user_id, end_user_id,
-                         create_uid, create_date, write_uid, write_date)
-                    VALUES %s
+                    WITH closed AS (%s)
+                    INSERT INTO %s
+                    SELECT * FROM (VALUES %s) AS v
+                     WHERE (SELECT COUNT(*) FROM closed) >= 0
                     """,
-                    SQL(", ").join(
-                        SQL(
-                            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                            row["order_id"],
-                            row["company_id"],
-                            row["stage"],
-                            row["date_start"],
-                            row.get("date_end"),
-                            *hours.get(index, (0.0, 0.0)),
-                            deadlines.get(index),
-                            row["user_id"],
-                            row.get("end_user_id"),
-                            uid,
-                            now,
-                            uid,
-                            now,
-                        )
-                        for index, row in enumerate(to_open)
-                    ),
+                    close,
+                    columns,
+                    open_,
                 )
             )
+        elif close:
+            self.env.execute_query(close)
+        elif open_:
+            self.env.execute_query(SQL("INSERT INTO %s VALUES %s", columns, open_))
         # The rows were written behind the ORM's back.
         self.invalidate_model(flush=False)
         self.env["sale.order"].browse(
