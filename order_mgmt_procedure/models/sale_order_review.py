@@ -482,8 +482,14 @@ class SaleOrder(models.Model):
         for order, reviewer in assignees.items():
             # Quick update: no assignment e-mail per submitted order; the
             # reviewer's queue is the To Review menu and the activities.
+            # The document's name and the reviewer's time zone, stored fields
+            # Odoo computes from these two, given: stored with the activity's
+            # insert, not by an update after it.
             order.with_context(mail_activity_quick_update=True).activity_schedule(
-                REVIEW_ACTIVITY, user_id=reviewer.id
+                REVIEW_ACTIVITY,
+                user_id=reviewer.id,
+                res_name=order.sudo().display_name,
+                user_tz=reviewer.tz,
             )
 
     def _is_own_order(self, user):
