@@ -434,7 +434,9 @@ class SaleOrder(models.Model):
         # The automatic items are evaluated before the insert: each item is
         # stored once, with its result (no update after it).
         Line = self.env["sale.order.review.line"].sudo()
-        orders, rules = self.sudo(), rules.sudo()
+        orders = self.sudo()
+        # The stock of the orders read at once.
+        rules = rules.sudo()._with_stock_of(orders)
         now = fields.Datetime.now()
         for vals in values:
             rule = rules.browse(vals["rule_id"])

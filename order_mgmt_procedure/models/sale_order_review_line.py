@@ -98,8 +98,12 @@ class SaleOrderReviewLine(models.Model):
         """Run the automatic checks, as the system: no user checked them.
         Manual items wait for a reviewer."""
         now = fields.Datetime.now()
-        for line in self.filtered(lambda ln: ln.check_type in AUTOMATIC_CHECK_TYPES):
-            vals = self._get_evaluation_vals(line.rule_id, line.order_id, now)
+        lines = self.filtered(lambda ln: ln.check_type in AUTOMATIC_CHECK_TYPES)
+        # The stock of the call's orders read at once.
+        rules = lines.rule_id._with_stock_of(lines.order_id)
+        for line in lines:
+            rule = line.rule_id.with_env(rules.env)
+            vals = self._get_evaluation_vals(rule, line.order_id, now)
             # Evaluated again with the same finding within the same second
             # (several changes of one request): nothing to write.
             if (

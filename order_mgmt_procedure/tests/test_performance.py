@@ -252,6 +252,35 @@ class TestQueryBudgets(OrderProcedureCase):
         self.assertFalse(searches, searches)
         self.assertEqual(len(order.review_line_ids), 8)
 
+    def test_stock_of_the_orders_of_one_call_read_once(self):
+        """Submitting or re-checking several orders reads the free stock of
+        all their products in one query, not one per order."""
+        orders = self.env["sale.order"]
+        for i in range(3):
+            bolt = self._create_storable(f"Bolt {i}", f"T-BOLT-{i}", 10)
+            orders |= self._create_order(
+                [(self.product_in_stock, 1), (bolt, 20 if i == 2 else 1)],
+                user=self.receiver,
+            )
+        self.env.flush_all()
+
+        def stock_results():
+            stock = orders.review_line_ids.filtered(lambda ln: ln.check_type == "stock")
+            return stock.sorted(lambda ln: ln.order_id.id).mapped("result")
+
+        reads = self._queries_on(
+            "stock_quant", orders.with_user(self.receiver).action_submit_review
+        )
+        self.assertEqual(len(reads), 1, reads)
+        self.assertEqual(stock_results(), ["pass", "pass", "fail"])
+        short = orders[2].review_line_ids.filtered(lambda ln: ln.check_type == "stock")
+        self.assertIn("Bolt 2", short.message)
+        reads = self._queries_on(
+            "stock_quant", orders.with_user(self.receiver).action_review_refresh
+        )
+        self.assertEqual(len(reads), 1, reads)
+        self.assertEqual(stock_results(), ["pass", "pass", "fail"])
+
     def test_submit_of_one_order(self):
         lines = [(self.product_in_stock, 1), (self.service, 1)]
         # The first submission fills the registry's caches.
