@@ -494,28 +494,25 @@ class SaleOrder(models.Model):
 
     def _close_review_activities(self, feedback):
         """Mark the orders' review activities done with ``feedback``, as
-        Odoo's activity_feedback does; the activities are read with what
-        marking them done reads (the done message shows the note): one read
-        instead of a search and a read after it."""
+        Odoo's activity_feedback does; the activities are found and read in
+        one go (their note for the done message included), instead of a
+        search and a read after it."""
         if self.env.context.get("mail_activity_automation_skip"):
             return
         activity_type_id = self.env["ir.model.data"]._xmlid_to_res_id(REVIEW_ACTIVITY)
-        activities = self.env["mail.activity"].search_fetch(
+        Activity = self.env["mail.activity"]
+        activities = Activity.search_fetch(
             [
                 ("res_model", "=", self._name),
                 ("res_id", "in", self.ids),
                 ("activity_type_id", "=", activity_type_id),
                 ("automated", "=", True),
             ],
+            # What the ORM would read on first access (the note included).
             [
-                "res_model",
-                "res_id",
-                "activity_type_id",
-                "user_id",
-                "summary",
-                "note",
-                "chaining_type",
-                "date_deadline",
+                name
+                for name, field in Activity._fields.items()
+                if field.store and field.column_type and field.prefetch is True
             ],
         )
         if activities:
