@@ -15,6 +15,7 @@ from . import purchase_order
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import resource_calendar
 from . import sale_order
 from . import sale_order_reception
 from . import sale_order_mail_intake

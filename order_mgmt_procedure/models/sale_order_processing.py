@@ -164,9 +164,17 @@ class SaleOrder(models.Model):
     @api.model
     def _get_products_with_free_stock(self, products, warehouse):
         """The ``products`` with free stock in ``warehouse`` (Odoo's free
-        quantity), read from the quants only: Odoo's free_qty is computed with
-        the forecast, which sums every open move of the products, as many as
-        the orders waiting for them."""
+        quantity, see _get_free_quantities)."""
+        free = self._get_free_quantities(products, warehouse)
+        return products.filtered(lambda p: free[p.id] > 0)
+
+    @api.model
+    def _get_free_quantities(self, products, warehouse):
+        """``{product id: free quantity}`` of ``products`` in ``warehouse``:
+        Odoo's free quantity (on hand less reserved, rounded to the unit),
+        read from the quants only, in one query. Odoo's free_qty is computed
+        with the forecast, which sums every open move of the products, as
+        many as the orders waiting for them."""
         products = products.with_context(warehouse_id=warehouse.id)
         quant_domain = products._get_domain_locations()[0]
         groups = (
@@ -178,11 +186,10 @@ class SaleOrder(models.Model):
                 ["quantity:sum", "reserved_quantity:sum"],
             )
         )
-        return products.browse(
-            product.id
-            for product, quantity, reserved in groups
-            if product.uom_id.round(quantity - reserved) > 0
-        )
+        free = dict.fromkeys(products.ids, 0.0)
+        for product, quantity, reserved in groups:
+            free[product.id] = product.uom_id.round(quantity - reserved)
+        return free
 
     # === BUSINESS METHODS === #
 

@@ -8,6 +8,7 @@ from odoo.tools.sql import column_exists
 
 from ..tools.assignment import pick_assignees
 from ..tools.text import join_items
+from .order_review_rule import AUTOMATIC_CHECK_TYPES
 
 REVIEW_STATES = [
     ("draft", "Not Submitted"),
@@ -268,9 +269,7 @@ class SaleOrder(models.Model):
         # company's language.
         for lang, orders in self._group_by_procedure_lang().items():
             orders = orders.with_context(lang=lang)
-            orders.activity_feedback(
-                [REVIEW_ACTIVITY], feedback=orders.env._("Approved")
-            )
+            orders._close_review_activities(orders.env._("Approved"))
         self.filtered(lambda o: o.state in ("draft", "sent")).action_confirm()
         return True
 
@@ -432,8 +431,19 @@ class SaleOrder(models.Model):
         self.sudo().review_line_ids.unlink()
         rules = self.env["order.review.rule"]._search_company_rules(self.company_id)
         values = self._prepare_review_line_vals(rules)
-        lines = self.env["sale.order.review.line"].sudo().create(values)
-        lines._evaluate()
+        # The automatic items are evaluated before the insert: each item is
+        # stored once, with its result (no update after it).
+        Line = self.env["sale.order.review.line"].sudo()
+        orders = self.sudo()
+        # The stock of the orders read at once.
+        rules = rules.sudo()._with_stock_of(orders)
+        now = fields.Datetime.now()
+        for vals in values:
+            rule = rules.browse(vals["rule_id"])
+            if rule.check_type in AUTOMATIC_CHECK_TYPES and "result" not in vals:
+                order = orders.browse(vals["order_id"])
+                vals.update(Line._get_evaluation_vals(rule, order, now))
+        Line._create_procedure_facts(values)
 
     def _prepare_review_line_vals(self, rules):
         """Values of the checklist items of the orders, one per rule of
@@ -472,9 +482,41 @@ class SaleOrder(models.Model):
         for order, reviewer in assignees.items():
             # Quick update: no assignment e-mail per submitted order; the
             # reviewer's queue is the To Review menu and the activities.
+            # The document's name and the reviewer's time zone, stored fields
+            # Odoo computes from these two, given: stored with the activity's
+            # insert, not by an update after it.
             order.with_context(mail_activity_quick_update=True).activity_schedule(
-                REVIEW_ACTIVITY, user_id=reviewer.id
+                REVIEW_ACTIVITY,
+                user_id=reviewer.id,
+                res_name=order.sudo().display_name,
+                user_tz=reviewer.tz,
             )
+
+    def _close_review_activities(self, feedback):
+        """Mark the orders' review activities done with ``feedback``, as
+        Odoo's activity_feedback does; the activities are found and read in
+        one go (their note for the done message included), instead of a
+        search and a read after it."""
+        if self.env.context.get("mail_activity_automation_skip"):
+            return
+        activity_type_id = self.env["ir.model.data"]._xmlid_to_res_id(REVIEW_ACTIVITY)
+        Activity = self.env["mail.activity"]
+        activities = Activity.search_fetch(
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "in", self.ids),
+                ("activity_type_id", "=", activity_type_id),
+                ("automated", "=", True),
+            ],
+            # What the ORM would read on first access (the note included).
+            [
+                name
+                for name, field in Activity._fields.items()
+                if field.store and field.column_type and field.prefetch is True
+            ],
+        )
+        if activities:
+            activities.action_feedback(feedback=feedback)
 
     def _is_own_order(self, user):
         """Whether ``user`` created the order while the company wants another
@@ -514,9 +556,7 @@ class SaleOrder(models.Model):
         )
         for lang, orders in self._group_by_procedure_lang().items():
             orders = orders.with_context(lang=lang)
-            orders.activity_feedback(
-                [REVIEW_ACTIVITY], feedback=orders.env._("Returned for revision")
-            )
+            orders._close_review_activities(orders.env._("Returned for revision"))
         template = self.env.ref("order_mgmt_procedure.mail_template_order_returned")
         for order in self:
             order.message_post_with_source(template, subtype_xmlid="mail.mt_comment")

@@ -14,7 +14,10 @@ class SaleOrderReviewLine(models.Model):
     order_id = fields.Many2one(
         "sale.order", required=True, ondelete="cascade", index=True
     )
-    company_id = fields.Many2one(related="order_id.company_id", store=True)
+    # Precomputed: stored with the item's insert, not by an update after it.
+    company_id = fields.Many2one(
+        related="order_id.company_id", store=True, precompute=True
+    )
     rule_id = fields.Many2one("order.review.rule", required=True, ondelete="restrict")
     sequence = fields.Integer()
     phase = fields.Selection(related="rule_id.phase")
@@ -95,17 +98,34 @@ class SaleOrderReviewLine(models.Model):
         """Run the automatic checks, as the system: no user checked them.
         Manual items wait for a reviewer."""
         now = fields.Datetime.now()
-        for line in self.filtered(lambda ln: ln.check_type in AUTOMATIC_CHECK_TYPES):
-            problems = line.rule_id._find_problems(line.order_id)
-            line.update(
-                {
-                    "result": "fail" if problems else "pass",
-                    "message_data": problems
-                    or [line.rule_id._pass_finding(line.order_id)],
-                    "checked_by_id": False,
-                    "checked_date": now,
-                }
-            )
+        lines = self.filtered(lambda ln: ln.check_type in AUTOMATIC_CHECK_TYPES)
+        # The stock of the call's orders read at once.
+        rules = lines.rule_id._with_stock_of(lines.order_id)
+        for line in lines:
+            rule = line.rule_id.with_env(rules.env)
+            vals = self._get_evaluation_vals(rule, line.order_id, now)
+            # Evaluated again with the same finding within the same second
+            # (several changes of one request): nothing to write.
+            if (
+                line.result != vals["result"]
+                or line.message_data != vals["message_data"]
+                or line.checked_by_id
+                or line.checked_date != now
+            ):
+                line.update(vals)
+
+    @api.model
+    def _get_evaluation_vals(self, rule, order, now):
+        """The result of the automatic check of ``rule`` on ``order``, as the
+        item's values: for the items evaluated again and for the new items of
+        a checklist, evaluated before they are inserted."""
+        problems = rule._find_problems(order)
+        return {
+            "result": "fail" if problems else "pass",
+            "message_data": problems or [rule._pass_finding(order)],
+            "checked_by_id": False,
+            "checked_date": now,
+        }
 
     def action_mark_pass(self):
         """A reviewer confirms a manual item of the checklist."""

@@ -1,8 +1,9 @@
+import datetime as dt
 import math
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 from ..tools.work_schedule import WorkSchedule
@@ -135,7 +136,7 @@ class SaleOrderStageHistory(models.Model):
             ahead = timedelta(days=14 + math.ceil(targets.get(company_id, 0) / 4))
             widen(calendars.get(company_id), start, start + ahead)
         schedules = {
-            calendar: WorkSchedule(calendar, start, end)
+            calendar: self._get_work_schedule(calendar, start, end)
             for calendar, (start, end) in bounds.items()
         }
         hours = {}
@@ -154,6 +155,33 @@ class SaleOrderStageHistory(models.Model):
                 else start + timedelta(hours=target)
             )
         return hours, deadlines
+
+    @api.model
+    def _get_work_schedule(self, calendar, start, end):
+        """The working time of ``calendar`` over whole months around
+        ``start`` and ``end``: kept by the registry (see
+        _get_month_schedule), so the stage changes of the next orders do not
+        read the calendar again."""
+        first = dt.date(start.year, start.month, 1)
+        # The first day of the month after ``end``'s.
+        last = (dt.date(end.year, end.month, 1) + timedelta(days=32)).replace(day=1)
+        return self._get_month_schedule(calendar.id, first, last)
+
+    @api.model
+    @tools.ormcache("calendar_id", "first", "last")
+    def _get_month_schedule(self, calendar_id, first, last):
+        """The calendar's working time from the day ``first`` to the day
+        ``last``, its public holidays left out. Emptied with the registry's
+        caches by every change of a calendar, its hours or its leaves
+        (resource_calendar.py)."""
+        # sudo: calendars are company settings, read for the procedure's
+        # bookkeeping whoever's change moved the order.
+        calendar = self.env["resource.calendar"].sudo().browse(calendar_id)
+        return WorkSchedule(
+            calendar,
+            dt.datetime.combine(first, dt.time.min),
+            dt.datetime.combine(last, dt.time.min),
+        )
 
     # ------------------------------------------------------------------
     # Writing the history where the stage is stored
@@ -248,63 +276,82 @@ class SaleOrderStageHistory(models.Model):
             if row["stage"] == "in_review":
                 starts[index] = (row["company_id"], row["date_start"])
         hours, deadlines = self._get_work_times(spans, starts)
+        close = open_ = None
         if to_close:
-            self.env.execute_query(
-                SQL(
-                    """
-                    UPDATE sale_order_stage_history h
-                       SET date_end = v.date_end, duration_hours = v.duration,
-                           working_hours = v.working, end_user_id = %(uid)s,
-                           write_uid = %(uid)s, write_date = %(now)s
-                      FROM (VALUES %(values)s)
-                           AS v(id, date_end, duration, working)
-                     WHERE h.id = v.id
-                    """,
-                    uid=uid,
-                    now=now,
-                    values=SQL(", ").join(
-                        SQL(
-                            "(%s, %s::timestamp, %s::float8, %s::float8)",
-                            row_id,
-                            end,
-                            *hours[row_id],
-                        )
-                        for row_id, (__, __, end) in to_close.items()
-                    ),
-                )
+            close = SQL(
+                """
+                UPDATE sale_order_stage_history h
+                   SET date_end = v.date_end, duration_hours = v.duration,
+                       working_hours = v.working, end_user_id = %(uid)s,
+                       write_uid = %(uid)s, write_date = %(now)s
+                  FROM (VALUES %(values)s)
+                       AS v(id, date_end, duration, working)
+                 WHERE h.id = v.id
+             RETURNING h.id
+                """,
+                uid=uid,
+                now=now,
+                values=SQL(", ").join(
+                    SQL(
+                        "(%s, %s::timestamp, %s::float8, %s::float8)",
+                        row_id,
+                        end,
+                        *hours[row_id],
+                    )
+                    for row_id, (__, __, end) in to_close.items()
+                ),
             )
         if to_open:
+            open_ = SQL(", ").join(
+                SQL(
+                    """(%s::int4, %s::int4, %s::varchar, %s::timestamp,
+                        %s::timestamp, %s::float8, %s::float8, %s::timestamp,
+                        %s::int4, %s::int4, %s::int4, %s::timestamp, %s::int4,
+                        %s::timestamp)""",
+                    row["order_id"],
+                    row["company_id"],
+                    row["stage"],
+                    row["date_start"],
+                    row.get("date_end"),
+                    *hours.get(index, (0.0, 0.0)),
+                    deadlines.get(index),
+                    row["user_id"],
+                    row.get("end_user_id"),
+                    uid,
+                    now,
+                    uid,
+                    now,
+                )
+                for index, row in enumerate(to_open)
+            )
+        columns = SQL(
+            """sale_order_stage_history
+                (order_id, company_id, stage, date_start, date_end,
+                 duration_hours, working_hours, review_deadline,
+                 user_id, end_user_id,
+                 create_uid, create_date, write_uid, write_date)"""
+        )
+        if close and open_:
+            # One statement for both. The new rows are inserted once the old
+            # ones are closed (they wait for the closed ids): an order has one
+            # open row (_one_open_stage).
             self.env.execute_query(
                 SQL(
                     """
-                    INSERT INTO sale_order_stage_history
-                        (order_id, company_id, stage, date_start, date_end,
-                         duration_hours, working_hours, review_deadline,
-                         user_id, end_user_id,
-                         create_uid, create_date, write_uid, write_date)
-                    VALUES %s
+                    WITH closed AS (%s)
+                    INSERT INTO %s
+                    SELECT * FROM (VALUES %s) AS v
+                     WHERE (SELECT COUNT(*) FROM closed) >= 0
                     """,
-                    SQL(", ").join(
-                        SQL(
-                            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                            row["order_id"],
-                            row["company_id"],
-                            row["stage"],
-                            row["date_start"],
-                            row.get("date_end"),
-                            *hours.get(index, (0.0, 0.0)),
-                            deadlines.get(index),
-                            row["user_id"],
-                            row.get("end_user_id"),
-                            uid,
-                            now,
-                            uid,
-                            now,
-                        )
-                        for index, row in enumerate(to_open)
-                    ),
+                    close,
+                    columns,
+                    open_,
                 )
             )
+        elif close:
+            self.env.execute_query(close)
+        elif open_:
+            self.env.execute_query(SQL("INSERT INTO %s VALUES %s", columns, open_))
         # The rows were written behind the ORM's back.
         self.invalidate_model(flush=False)
         self.env["sale.order"].browse(

@@ -16,17 +16,20 @@ QUERIES_TO_STAGE_500_ORDERS = 7
 # Priority of 500 orders (rules, customers' grades, currencies).
 QUERIES_TO_PRIORITIZE_500_ORDERS = 10
 # What approving adds to Odoo's own confirmation of the same order: the
-# checklist refreshed, the review state, the activity closed.
-QUERIES_APPROVAL_ADDS = 27
+# lock, the checklist refreshed (the free stock in one query), the review
+# state, the activity found and read at once and closed.
+QUERIES_APPROVAL_ADDS = 24
 # One batch of a scheduled action, whatever its size.
 QUERIES_TO_CLOSE_A_BATCH_OF_WINDOWS = 12
 QUERIES_TO_FLAG_A_BATCH_OF_OVERDUE_RETURNS = 20
 # Writing a field the procedure does not depend on, on 100 orders.
 QUERIES_FOR_AN_UNRELATED_WRITE = 4
 # Submitting one order for review (the registry's caches filled): the lock,
-# the checklist and its automatic checks, the reviewer chosen and their
-# activity, the stage and its history.
-QUERIES_TO_SUBMIT_AN_ORDER = 20
+# the checklist inserted with its automatic results (the free stock in one
+# query), the reviewers and their load in one query, the activity inserted
+# whole and its follower, the stage and its history (one statement, the
+# working calendar kept by the registry).
+QUERIES_TO_SUBMIT_AN_ORDER = 14
 # Ticking the manual items of the orders of one call: one note per order,
 # logged in one insert, whatever the orders and items.
 QUERIES_TO_TICK_MANUAL_ITEMS = 2
@@ -259,6 +262,35 @@ class TestQueryBudgets(OrderProcedureCase):
         searches = self._queries_on("order_review_rule", lambda: self._submit(order))
         self.assertFalse(searches, searches)
         self.assertEqual(len(order.review_line_ids), 8)
+
+    def test_stock_of_the_orders_of_one_call_read_once(self):
+        """Submitting or re-checking several orders reads the free stock of
+        all their products in one query, not one per order."""
+        orders = self.env["sale.order"]
+        for i in range(3):
+            bolt = self._create_storable(f"Bolt {i}", f"T-BOLT-{i}", 10)
+            orders |= self._create_order(
+                [(self.product_in_stock, 1), (bolt, 20 if i == 2 else 1)],
+                user=self.receiver,
+            )
+        self.env.flush_all()
+
+        def stock_results():
+            stock = orders.review_line_ids.filtered(lambda ln: ln.check_type == "stock")
+            return stock.sorted(lambda ln: ln.order_id.id).mapped("result")
+
+        reads = self._queries_on(
+            "stock_quant", orders.with_user(self.receiver).action_submit_review
+        )
+        self.assertEqual(len(reads), 1, reads)
+        self.assertEqual(stock_results(), ["pass", "pass", "fail"])
+        short = orders[2].review_line_ids.filtered(lambda ln: ln.check_type == "stock")
+        self.assertIn("Bolt 2", short.message)
+        reads = self._queries_on(
+            "stock_quant", orders.with_user(self.receiver).action_review_refresh
+        )
+        self.assertEqual(len(reads), 1, reads)
+        self.assertEqual(stock_results(), ["pass", "pass", "fail"])
 
     def test_submit_of_one_order(self):
         lines = [(self.product_in_stock, 1), (self.service, 1)]

@@ -1,3 +1,6 @@
+from odoo.tools import SQL
+
+
 def pick_assignees(records, group_xmlid, activity_xmlid, may_take, get_leader):
     """Whom each record's activity goes to: its sales team leader when they
     may take it, else the internal user of the group with the fewest open
@@ -14,19 +17,29 @@ def pick_assignees(records, group_xmlid, activity_xmlid, may_take, get_leader):
     )
     # sudo: choosing someone reads other users' groups, companies and open
     # activities, which the user handing the work over may not read.
-    users = (
-        env["res.users"]
-        .sudo()
-        .search([("all_group_ids", "in", group.id), ("share", "=", False)])
+    Users = env["res.users"].sudo()
+    Activity = env["mail.activity"].sudo()
+    # The users and their open activities of the type, in one query.
+    Activity.flush_model(["user_id", "activity_type_id", "active"])
+    users_query = Users._search(
+        [("all_group_ids", "in", group.id), ("share", "=", False)]
     )
-    open_counts = dict(
-        env["mail.activity"]
-        .sudo()
-        ._read_group(
-            [("activity_type_id", "=", activity_type.id)], ["user_id"], ["__count"]
+    load = dict(
+        env.execute_query(
+            SQL(
+                """
+                SELECT u.id, (SELECT COUNT(*) FROM mail_activity a
+                               WHERE a.user_id = u.id AND a.active
+                                 AND a.activity_type_id = %s)
+                  FROM res_users u
+                 WHERE u.id IN %s
+                """,
+                activity_type.id,
+                users_query.subselect(),
+            )
         )
     )
-    load = {user.id: open_counts.get(user, 0) for user in users}
+    users = Users.browse(sorted(load))
     assignees = {}
     for record in records:
         candidates = users.filtered(lambda u, r=record: may_take(r, u))
