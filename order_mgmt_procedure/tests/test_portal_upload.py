@@ -102,6 +102,13 @@ class TestPortalUpload(PortalUploadCase):
         self.assertIn(".xlsx", response.headers["Content-Disposition"])
         sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
         self.assertEqual(sheet["A1"].value, "External Order Reference *")
+        # Their own company when empty: the customer is not marked required.
+        self.assertEqual(sheet["B1"].value, "Customer")
+        notes = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[1]
+        customer_note = next(
+            row for row in notes.iter_rows(values_only=True) if row[0] == "Customer"
+        )
+        self.assertFalse(customer_note[1])
         self.assertEqual(
             sheet["B2"].value,
             "T-DIST-01",

@@ -253,11 +253,12 @@ class SaleOrderBatchImport(models.TransientModel):
         required_fill = PatternFill("solid", fgColor="FFF2CC")
         for index, column in enumerate(COLUMNS, start=1):
             header = column.chinese if chinese else column.english
+            required = self._is_template_column_required(column)
             cell = sheet.cell(
-                row=1, column=index, value=f"{header} *" if column.required else header
+                row=1, column=index, value=f"{header} *" if required else header
             )
             cell.font = bold
-            if column.required:
+            if required:
                 cell.fill = required_fill
             sheet.column_dimensions[get_column_letter(index)].width = max(
                 14, len(header) + 4
@@ -270,6 +271,10 @@ class SaleOrderBatchImport(models.TransientModel):
                 sheet.cell(row=row, column=index, value=example.get(key))
         sheet.freeze_panes = "A2"
 
+    def _is_template_column_required(self, column):
+        """Whether the template marks ``column`` as to be filled (*)."""
+        return column.required
+
     def _write_template_instructions(self, sheet, chinese):
         sheet.append(
             [self.env._("Column"), self.env._("Required"), self.env._("What to enter")]
@@ -281,7 +286,9 @@ class SaleOrderBatchImport(models.TransientModel):
             sheet.append(
                 [
                     column.chinese if chinese else column.english,
-                    self.env._("Yes") if column.required else "",
+                    self.env._("Yes")
+                    if self._is_template_column_required(column)
+                    else "",
                     descriptions[column.key],
                 ]
             )

@@ -170,6 +170,12 @@ class SaleOrderBatchImport(models.TransientModel):
             example[0]["customer"] = customer.ref or customer.vat or customer.name
         return example
 
+    def _is_template_column_required(self, column):
+        # On the portal an empty customer cell is the user's own company.
+        if column.key == "customer" and self._portal_customer():
+            return False
+        return super()._is_template_column_required(column)
+
     def _column_descriptions(self):
         descriptions = super()._column_descriptions()
         customer = self._portal_customer()
