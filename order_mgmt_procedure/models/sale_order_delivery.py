@@ -247,7 +247,6 @@ class SaleOrder(models.Model):
             )
             if not orders:
                 return closed
-            after = (orders[-1].after_sales_deadline, orders[-1].id)
             orders._write_procedure_facts({"after_sales_closed": True})
             # Notes of a scheduled action: in each company's language.
             bodies = {}
@@ -258,6 +257,7 @@ class SaleOrder(models.Model):
                     date=format_date(env, order.after_sales_deadline),
                 )
             orders._message_log_batch(bodies=bodies)
+            after = (orders[-1].after_sales_deadline, orders[-1].id)
             closed += len(orders)
             last = len(orders) < batch_size
             remaining = 0 if last else max(total - closed, 0)
