@@ -163,6 +163,29 @@ class TestScheduledActionBatches(OrderProcedureCase):
         for order in orders:
             self.assertEqual(len(self._closing_notes(order)), 1, "closed once")
 
+    def test_progress_shown_on_the_scheduled_action(self):
+        """The scheduled action's form shows what its backlog's runs did and
+        what is left: the run cut by its time limit, then the one that went
+        on with it."""
+        self._ended_windows(5)
+        cron = self.env.ref(CLOSE_WINDOWS)
+        self._run(CLOSE_WINDOWS, batch_size=2, time_up=True)
+        cron.invalidate_recordset()
+        self.assertEqual((cron.progress_done, cron.progress_remaining), (2, 3))
+        self.assertTrue(cron.progress_date)
+        self._run(CLOSE_WINDOWS, batch_size=2)
+        cron.invalidate_recordset()
+        self.assertEqual((cron.progress_done, cron.progress_remaining), (5, 0))
+        # A new backlog counts from its first run.
+        self._ended_windows(1)
+        self._run(CLOSE_WINDOWS, batch_size=2)
+        cron.invalidate_recordset()
+        self.assertEqual((cron.progress_done, cron.progress_remaining), (1, 0))
+        view = self.env["ir.ui.view"].browse(
+            cron.get_views([(False, "form")])["views"]["form"]["id"]
+        )
+        self.assertIn("progress_done", view.get_combined_arch())
+
     def test_windows_batches_go_on_from_the_last_order(self):
         """Each batch reads the open windows after the last order of the
         batch before, in the index's order: the windows it closed are not
