@@ -37,6 +37,7 @@
         "wizard/order_cancel_wizard_views.xml",
         "wizard/sale_order_batch_import_views.xml",
         "views/sale_order_batch_import_job_views.xml",
+        "views/ir_cron_views.xml",
         "views/order_priority_rule_views.xml",
         "views/order_review_rule_views.xml",
         "views/order_cancel_refund_rule_views.xml",

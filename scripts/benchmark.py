@@ -419,10 +419,12 @@ def bench_deliveries(env, reviewer, customers, products):
 
 
 def backend_cpu(env):
-    """CPU seconds used so far by the database's server processes (Linux,
-    the cluster on this machine; empty otherwise), by process id."""
+    """CPU seconds used so far by the database's server processes serving
+    clients (Linux, the cluster on this machine; empty otherwise), by
+    process id: the autovacuum's are left out."""
     env.cr.execute(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        """SELECT pid FROM pg_stat_activity
+            WHERE datname = current_database() AND backend_type = 'client backend'"""
     )
     ticks = os.sysconf("SC_CLK_TCK")
     used = {}
@@ -436,16 +438,50 @@ def backend_cpu(env):
     return used
 
 
-def run_scheduled(env, xmlid, label):
+def database_active(env):
+    """Seconds the database's sessions have spent executing statements so
+    far (PostgreSQL 14+: ``pg_stat_database.active_time``; None before):
+    PostgreSQL's own time, on any machine. A server process reports its
+    statistics at most once a second: read after a pause."""
+    if env.cr.connection.server_version < 140000:
+        return None
+    env.cr.execute("SELECT pg_stat_clear_snapshot()")
+    env.cr.execute(
+        "SELECT active_time FROM pg_stat_database WHERE datname = current_database()"
+    )
+    row = env.cr.fetchone()
+    return row[0] / 1000 if row and row[0] is not None else None
+
+
+def settle(env, tables):
+    """After a set-up in SQL, as autovacuum would do on a live database:
+    VACUUM ANALYZE the ``tables`` (the planner sees their real sizes, the
+    index-only scans their visibility), so that autovacuum does not start
+    on them during a measured run."""
+    env.cr.commit()
+    with env.registry.cursor() as cr:
+        cr.connection.autocommit = True
+        try:
+            for table in tables:
+                cr.execute(f'VACUUM ANALYZE "{table}"')
+        finally:
+            cr.connection.autocommit = False
+
+
+def run_scheduled(env, xmlid, label, quiet=False):
     """Run the scheduled action ``xmlid`` as the scheduler does (Run
     Manually: its own cursor, a commit per batch), again as long as it has
     records left, as the scheduler runs it again as soon as possible when
-    the time of a run is up. Queries of every cursor, wall time, CPU time
-    (this process and the database's, less noisy than the wall time on a
-    shared machine), batches."""
+    the time of a run is up. Queries of every cursor, wall time, CPU time of
+    this process and of the database's server processes, and PostgreSQL's
+    time executing statements (less noisy than the wall time on a shared
+    machine), batches."""
     cron = env.ref(xmlid)
     Progress = env["ir.cron.progress"]
     before = max(Progress.search([("cron_id", "=", cron.id)]).ids or [0])
+    env.cr.commit()
+    time.sleep(1.1)
+    active_before = database_active(env)
     queries_before = sql_db.sql_counter
     database_before = backend_cpu(env)
     cpu_before = time.process_time()
@@ -470,6 +506,14 @@ def run_scheduled(env, xmlid, label):
         used - database_before.get(pid, 0.0) for pid, used in backend_cpu(env).items()
     )
     queries = sql_db.sql_counter - queries_before
+    env.cr.commit()
+    time.sleep(1.1)
+    active_after = database_active(env)
+    active = (
+        active_after - active_before
+        if active_before is not None and active_after is not None
+        else None
+    )
     progress = Progress.search([("cron_id", "=", cron.id), ("id", ">", before)])
     done = sum(progress.mapped("done"))
     batch_size = CRON_BATCH_SIZES[xmlid]
@@ -478,17 +522,24 @@ def run_scheduled(env, xmlid, label):
         "queries": queries,
         "seconds": round(seconds, 3),
         "cpu_seconds": round(cpu + database, 3),
+        "odoo_cpu_seconds": round(cpu, 3),
+        "database_cpu_seconds": round(database, 3),
+        "database_active_seconds": round(active, 3) if active is not None else None,
         "done": done,
         "batches": batches,
         "runs": runs,
+        "calls": len(progress),
         "queries_per_batch": round(queries / batches, 1),
     }
-    print(
-        f"  {label}: {queries} queries ({result['queries_per_batch']} a batch of "
-        f"{batch_size}), {seconds:.2f} s, CPU {cpu:.2f} s + database "
-        f"{database:.2f} s, {done} done in {runs} run(s)",
-        flush=True,
-    )
+    if not quiet:
+        active_text = f", PostgreSQL executing {active:.2f} s" if active else ""
+        print(
+            f"  {label}: {queries} queries ({result['queries_per_batch']} a batch "
+            f"of {batch_size}), {seconds:.2f} s, CPU {cpu:.2f} s + database "
+            f"{database:.2f} s{active_text}, {done} done in {runs} run(s), "
+            f"{len(progress)} call(s)",
+            flush=True,
+        )
     return result
 
 
@@ -497,6 +548,23 @@ FLAG_OVERDUE = "order_mgmt_procedure.ir_cron_flag_overdue_returns"
 CHECK_STOCK = "order_mgmt_procedure.ir_cron_check_stock"
 # The methods' default batch sizes, which the scheduled actions use.
 CRON_BATCH_SIZES = {CLOSE_WINDOWS: 500, FLAG_OVERDUE: 1000, CHECK_STOCK: 100}
+# What the set-ups copy, vacuumed and analyzed after each.
+CRON_TABLES = (
+    "sale_order",
+    "sale_order_line",
+    "sale_order_stage_history",
+    "order_return_request",
+    "order_return_request_line",
+    "mail_followers",
+    "mail_message",
+    "mail_activity",
+    "stock_reference",
+    "stock_picking",
+    "stock_move",
+    "stock_reference_sale_rel",
+    "stock_reference_move_rel",
+    "ir_cron_progress",
+)
 
 
 def clone_rows(cr, tables, copies, suffixed=(), followers=()):
@@ -643,14 +711,79 @@ def replicate_orders(env, orders, size, waiting=False):
     env.invalidate_all()
 
 
+def setup_completed(env, customers, products, size):
+    """``size`` completed orders whose after-sales window ended, each with
+    an approved return request past its deadline (setting up, in SQL but
+    for a few)."""
+    count = min(size, CRON_TEMPLATES)
+    orders = env["sale.order"].create(order_values(customers, products, count, 1))
+    env.flush_all()
+    env.cr.execute(
+        """UPDATE sale_order
+              SET state = 'sale', procedure_stage = 'completed',
+                  completed_date = now() - interval '40 days',
+                  after_sales_deadline = current_date - 10,
+                  after_sales_closed = false
+            WHERE id = ANY(%s)""",
+        [orders.ids],
+    )
+    requests = env["order.return.request"].create(
+        [{"order_id": order.id, "reason": "bench"} for order in orders]
+    )
+    env.flush_all()
+    env.cr.execute(
+        """UPDATE order_return_request
+              SET state = 'approved', deadline = current_date - 1,
+                  approved_by_id = %s
+            WHERE id = ANY(%s)""",
+        [env.ref("base.user_admin").id, requests.ids],
+    )
+    env.invalidate_all()
+    replicate_orders(env, orders, size)
+    settle(env, CRON_TABLES)
+
+
+def setup_waiting(env, customers, missing, size):
+    """``size`` orders waiting for replenishment: a few confirmed for real,
+    copied with their deliveries (setting up)."""
+    count = min(size, CRON_TEMPLATES)
+    env.company.order_review_required = False
+    waiting = env["sale.order"].create(order_values(customers, missing, count, 1))
+    waiting.action_confirm()
+    env.company.order_review_required = True
+    env.flush_all()
+    env.cr.execute(
+        """UPDATE sale_order SET procedure_stage = 'awaiting_replenishment'
+            WHERE id = ANY(%s)""",
+        [waiting.ids],
+    )
+    env.invalidate_all()
+    replicate_orders(env, waiting, size, waiting=True)
+    settle(env, CRON_TABLES)
+
+
+def clear_waiting(env):
+    """The waiting orders out of the next size's way (the windows are
+    closed and the requests flagged)."""
+    env.cr.execute(
+        """UPDATE sale_order SET procedure_stage = 'cancelled'
+            WHERE procedure_stage = 'awaiting_replenishment'"""
+    )
+    env.company.order_review_required = False
+    env.cr.commit()
+    env.invalidate_all()
+
+
 def bench_crons(env, customers, products):
     """The scheduled actions on CRON_SIZES orders each, run through Odoo's
     scheduler: queries must grow with the batches, time with the records.
     A few orders are made by the ORM (the waiting ones confirmed for real)
-    and put in the wanted state by SQL, then replicated by SQL to the size
-    (setting up, not measured). The scheduler commits each batch: the set-up
-    is committed too (the benchmark's database is its own, dropped at the
-    end), and what a size leaves is taken out of the next size's way."""
+    and put in the wanted state by SQL, then replicated by SQL to the size,
+    vacuumed and analyzed (setting up, not measured). Each action is first
+    run once on a few records (not measured): the smallest size does not
+    pay the first run's cold caches. The scheduler commits each batch: the
+    set-up is committed too (the benchmark's database is its own, dropped at
+    the end), and what a size leaves is taken out of the next size's way."""
     results = {}
     # Bought on order, never in stock: its orders wait for replenishment.
     missing = env["product.product"].create(
@@ -663,34 +796,15 @@ def bench_crons(env, customers, products):
         }
     )
     env.company.order_review_required = False
+    setup_completed(env, customers, products, CRON_TEMPLATES)
+    run_scheduled(env, CLOSE_WINDOWS, "warm-up", quiet=True)
+    run_scheduled(env, FLAG_OVERDUE, "warm-up", quiet=True)
+    setup_waiting(env, customers, missing, CRON_TEMPLATES)
+    run_scheduled(env, CHECK_STOCK, "warm-up", quiet=True)
+    clear_waiting(env)
     for size in CRON_SIZES:
         start = time.perf_counter()
-        count = min(size, CRON_TEMPLATES)
-        orders = env["sale.order"].create(order_values(customers, products, count, 1))
-        env.flush_all()
-        env.cr.execute(
-            """UPDATE sale_order
-                  SET state = 'sale', procedure_stage = 'completed',
-                      completed_date = now() - interval '40 days',
-                      after_sales_deadline = current_date - 10,
-                      after_sales_closed = false
-                WHERE id = ANY(%s)""",
-            [orders.ids],
-        )
-        requests = env["order.return.request"].create(
-            [{"order_id": order.id, "reason": "bench"} for order in orders]
-        )
-        env.flush_all()
-        env.cr.execute(
-            """UPDATE order_return_request
-                  SET state = 'approved', deadline = current_date - 1,
-                      approved_by_id = %s
-                WHERE id = ANY(%s)""",
-            [env.ref("base.user_admin").id, requests.ids],
-        )
-        env.invalidate_all()
-        replicate_orders(env, orders, size)
-        env.cr.commit()
+        setup_completed(env, customers, products, size)
         print(
             f"  (set up {size} completed orders and requests in "
             f"{time.perf_counter() - start:.0f} s)",
@@ -702,22 +816,8 @@ def bench_crons(env, customers, products):
         results[f"flag overdue, {size}"] = run_scheduled(
             env, FLAG_OVERDUE, f"overdue returns flagged, {size} requests"
         )
-        # Real orders waiting for stock, confirmed in one batch, replicated
-        # with their deliveries (setting up).
         start = time.perf_counter()
-        env.company.order_review_required = False
-        waiting = env["sale.order"].create(order_values(customers, missing, count, 1))
-        waiting.action_confirm()
-        env.company.order_review_required = True
-        env.flush_all()
-        env.cr.execute(
-            """UPDATE sale_order SET procedure_stage = 'awaiting_replenishment'
-                WHERE id = ANY(%s)""",
-            [waiting.ids],
-        )
-        env.invalidate_all()
-        replicate_orders(env, waiting, size, waiting=True)
-        env.cr.commit()
+        setup_waiting(env, customers, missing, size)
         print(
             f"  (set up {size} orders awaiting replenishment in "
             f"{time.perf_counter() - start:.0f} s)",
@@ -726,22 +826,32 @@ def bench_crons(env, customers, products):
         results[f"stock re-check, {size}"] = run_scheduled(
             env, CHECK_STOCK, f"stock re-check, {size} orders"
         )
-        # Out of the next size's way: the waiting orders (the windows are
-        # closed and the requests flagged).
-        env.cr.execute(
-            """UPDATE sale_order SET procedure_stage = 'cancelled'
-                WHERE procedure_stage = 'awaiting_replenishment'"""
-        )
-        env.company.order_review_required = False
-        env.cr.commit()
-        env.invalidate_all()
+        clear_waiting(env)
     return results
+
+
+# The time measures of a scheduled action's row, as printed.
+CRON_TIMES = {
+    "seconds": "wall",
+    "odoo_cpu_seconds": "Odoo CPU",
+    "database_cpu_seconds": "PG CPU",
+    "cpu_seconds": "CPU",
+    "database_active_seconds": "PG exec",
+}
+
+
+def growth_ratio(row, base, key):
+    if row.get(key) is None or not base.get(key):
+        return None
+    return round(row[key] / base[key], 1)
 
 
 def cron_growth(crons):
     """For each scheduled action, from the smallest size to each larger one:
-    records, time (wall and CPU) and queries per batch, as ratios; printed
-    (the target: time at most 1.1x the records)."""
+    records, each time measure (wall, this process's CPU, the database
+    server processes' CPU, both, PostgreSQL's execution time) and queries
+    per batch, as ratios; printed (the target: time at most 1.1x the
+    records)."""
     growth = {}
     for name in ("close windows", "flag overdue", "stock re-check"):
         rows = [(size, crons.get(f"{name}, {size}")) for size in CRON_SIZES]
@@ -750,24 +860,42 @@ def cron_growth(crons):
             continue
         base_size, base = rows[0]
         for size, row in rows[1:]:
-            growth[f"{name}, {size} / {base_size}"] = {
-                "records": round(size / base_size, 1),
-                "seconds": round(row["seconds"] / base["seconds"], 1)
-                if base["seconds"]
-                else None,
-                "cpu_seconds": round(row["cpu_seconds"] / base["cpu_seconds"], 1)
-                if base.get("cpu_seconds")
-                else None,
-                "queries_per_batch": round(
-                    row["queries_per_batch"] / base["queries_per_batch"], 2
-                ),
-            }
+            entry = {"records": round(size / base_size, 1)}
+            for key in CRON_TIMES:
+                entry[key] = growth_ratio(row, base, key)
+            entry["queries_per_batch"] = round(
+                row["queries_per_batch"] / base["queries_per_batch"], 2
+            )
+            growth[f"{name}, {size} / {base_size}"] = entry
+    if crons:
+        print(
+            f"\n{'scheduled action (seconds)':<30}"
+            + "".join(f"{label:>10}" for label in CRON_TIMES.values())
+            + f"{'calls':>7}"
+        )
+        for name, entry in crons.items():
+            print(
+                f"{name:<30}"
+                + "".join(
+                    f"{entry[key] if entry.get(key) is not None else '-':>10}"
+                    for key in CRON_TIMES
+                )
+                + f"{entry.get('calls', '-'):>7}"
+            )
     if growth:
-        print(f"\n{'scheduled action growth':<34}{'records':>9}{'wall':>7}{'CPU':>7}")
+        print(
+            f"\n{'scheduled action growth':<34}{'records':>9}"
+            + "".join(f"{label:>10}" for label in CRON_TIMES.values())
+            + f"{'q/batch':>9}"
+        )
         for name, entry in growth.items():
             print(
-                f"{name:<34}{entry['records']:>9}{entry['seconds']:>7}"
-                f"{entry['cpu_seconds']:>7}"
+                f"{name:<34}{entry['records']:>9}"
+                + "".join(
+                    f"{entry[key] if entry[key] is not None else '-':>10}"
+                    for key in CRON_TIMES
+                )
+                + f"{entry['queries_per_batch']:>9}"
             )
     return growth
 

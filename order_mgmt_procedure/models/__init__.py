@@ -2,6 +2,7 @@ from . import order_procedure_rule_mixin
 from . import order_procedure_facts_mixin
 from . import account_move
 from . import delivery_carrier
+from . import ir_cron
 from . import order_cancel_refund_rule
 from . import order_priority_rule
 from . import order_return_request

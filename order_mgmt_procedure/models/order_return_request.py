@@ -7,10 +7,19 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_date
 
 from ..tools.assignment import pick_assignees
-from ..tools.cron import commit_batch, in_scheduled_run
+from ..tools.cron import (
+    commit_batch,
+    in_scheduled_run,
+    read_parameter,
+    run_backlog,
+    write_parameter,
+)
 from ..tools.text import join_items
 
 OVERDUE_ACTIVITY = "order_mgmt_procedure.mail_activity_type_return_overdue"
+# The last request the overdue-flagging pass reached, committed with each
+# batch (in SQL, see tools/cron.py); 0 when a pass ends.
+FLAG_OVERDUE_POSITION_KEY = "order_mgmt_procedure.flag_overdue_position"
 
 REQUEST_TYPES = [("return", "Return"), ("exchange", "Exchange")]
 REQUEST_STATES = [
@@ -484,24 +493,30 @@ class OrderReturnRequest(models.Model):
     def _cron_flag_overdue(self, batch_size=1000):
         """An activity for whoever approved each overdue request, once;
         created in batches, a constant number of queries per batch. Run by
-        the scheduler, each batch is committed with the progress; a run whose
-        time is up stops after its batch, and the next run flags only the
-        requests not flagged yet (those flagged are passed over, read but not
-        written)."""
+        the scheduler, each batch is committed with the progress and the
+        last request the pass reached; a run whose time is up stops after its
+        batch, and the next run goes on after that request (those flagged
+        before it are not read again)."""
         activity_type = self.env.ref(OVERDUE_ACTIVITY)
         domain = [
             ("is_overdue", "=", True),
             ("activity_ids", "not any", [("activity_type_id", "=", activity_type.id)]),
         ]
-        # Only the scheduler shows the progress: the backlog counted once.
-        total = self.search_count(domain) if in_scheduled_run(self.env) else 0
+        scheduled = in_scheduled_run(self.env)
+        position = self._get_flag_overdue_position() if scheduled else 0
+        # The progress: the backlog counted once, not at each run.
+        total = run_backlog(
+            self.env, lambda: self.search_count([*domain, ("id", ">", position)])
+        )
         flagged = 0
-        # From the first request not flagged yet: a run that resumes after a
-        # cut does not read again the requests flagged by the runs before.
-        first = self.search(domain, order="id", limit=1)
-        if not first:
-            return True
-        last_id = first.id - 1
+        last_id = position
+        if not position:
+            # A new pass, from the first request not flagged yet: the
+            # requests flagged by the passes before are not read again.
+            first = self.search(domain, order="id", limit=1)
+            if not first:
+                return True
+            last_id = first.id - 1
         while True:
             # In id order from the last batch, the overdue requests, flagged
             # or not: a batch reads its requests only, not the ones before
@@ -513,6 +528,9 @@ class OrderReturnRequest(models.Model):
                 limit=batch_size,
             )
             if not candidates:
+                if scheduled and position:
+                    # The pass over: the next run starts a new one.
+                    self._set_flag_overdue_position(0)
                 return True
             last_id = candidates[-1].id
             # Those flagged before: one query on the batch's requests.
@@ -543,10 +561,20 @@ class OrderReturnRequest(models.Model):
                 self.env.flush_all()
             flagged += len(batch)
             last = len(candidates) < batch_size
+            if scheduled:
+                position = 0 if last else last_id
+                self._set_flag_overdue_position(position)
             remaining = 0 if last else max(total - flagged, 0)
             if not commit_batch(self.env, len(batch), remaining) or last:
                 return True
             candidates.invalidate_recordset()
+
+    def _get_flag_overdue_position(self):
+        value = read_parameter(self.env, FLAG_OVERDUE_POSITION_KEY)
+        return int(value) if value and value.isdigit() else 0
+
+    def _set_flag_overdue_position(self, position):
+        write_parameter(self.env, FLAG_OVERDUE_POSITION_KEY, position)
 
     def _prepare_overdue_activity_vals(self, activity_type):
         """The scheduled action's activity for each overdue request: no

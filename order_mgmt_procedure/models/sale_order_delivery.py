@@ -3,9 +3,10 @@ exceptions, customer sign-off, rating, the after-sales window."""
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import format_date
+from odoo.fields import Domain
+from odoo.tools import SQL, format_date
 
-from ..tools.cron import commit_batch, in_scheduled_run
+from ..tools.cron import commit_batch, run_backlog
 from ..tools.text import join_items
 
 
@@ -224,18 +225,25 @@ class SaleOrder(models.Model):
         its batch, and the next run finds only the windows still open.
         Returns the number of windows closed."""
         today = fields.Date.context_today(self)
-        domain = [
-            ("after_sales_deadline", "<", today),
-            ("after_sales_closed", "=", False),
-        ]
-        # Only the scheduler shows the progress: the backlog counted once.
-        total = self.search_count(domain) if in_scheduled_run(self.env) else 0
+        domain = Domain(
+            [
+                ("after_sales_deadline", "<", today),
+                ("after_sales_closed", "=", False),
+            ]
+        )
+        # The progress: the backlog counted once, not at each run.
+        total = run_backlog(self.env, lambda: self.search_count(domain))
         closed = 0
+        after = None
         while True:
-            # In the order of the index of open windows: a batch reads its
-            # orders only, not the ones closed before it.
+            # In the order of the index of open windows, from the last order
+            # of the batch before: the windows it closed stay in the index
+            # until PostgreSQL cleans them up, which it cannot do while the
+            # scheduler's run is open; they are not read again.
             orders = self.search(
-                domain, order="after_sales_deadline, id", limit=batch_size
+                domain & self._after_window(after) if after else domain,
+                order="after_sales_deadline, id",
+                limit=batch_size,
             )
             if not orders:
                 return closed
@@ -249,6 +257,7 @@ class SaleOrder(models.Model):
                     date=format_date(env, order.after_sales_deadline),
                 )
             orders._message_log_batch(bodies=bodies)
+            after = (orders[-1].after_sales_deadline, orders[-1].id)
             closed += len(orders)
             last = len(orders) < batch_size
             remaining = 0 if last else max(total - closed, 0)
@@ -256,3 +265,26 @@ class SaleOrder(models.Model):
                 return closed
             # Each batch is kept, and memory stays flat, whatever the backlog.
             orders.invalidate_recordset()
+
+    @api.model
+    def _after_window(self, after):
+        """The orders after ``after`` (deadline, id) in the order of the index
+        of open windows: one range of the index (a row comparison), which a
+        domain's "or" of the deadline and the id would not give."""
+        deadline, order_id = after
+
+        def to_sql(model, alias, query):
+            return SQL(
+                "(%s, %s) > (%s, %s)",
+                model._field_to_sql(alias, "after_sales_deadline", query),
+                model._field_to_sql(alias, "id", query),
+                deadline,
+                order_id,
+            )
+
+        return Domain.custom(
+            to_sql=to_sql,
+            predicate=lambda order: (
+                (order.after_sales_deadline, order.id) > (deadline, order_id)
+            ),
+        )

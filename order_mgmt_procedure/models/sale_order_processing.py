@@ -1,6 +1,8 @@
 """Processing (stages Pending Processing and Awaiting Replenishment): fulfilment
 type, stock check after confirmation, shortages and urgent-first replenishment."""
 
+import json
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -8,14 +10,20 @@ from odoo.exceptions import AccessError
 from odoo.fields import Domain
 from odoo.tools import format_date
 
-from ..tools.cron import commit_batch, in_scheduled_run
+from ..tools.cron import (
+    commit_batch,
+    in_scheduled_run,
+    read_parameter,
+    run_backlog,
+    write_parameter,
+)
 from ..tools.text import join_items
 
-# Where the scheduled stock check stopped, committed with each batch. Read and
-# written in SQL, as Odoo's cloud storage migration keeps its position: a
-# system parameter written through the ORM would clear every worker's caches
-# at each batch.
+# Where the scheduled stock check stopped, committed with each batch (in SQL,
+# see tools/cron.py).
 CHECK_STOCK_POSITION_KEY = "order_mgmt_procedure.check_stock_position"
+# What the pass asked for (product and stock location), kept the same way.
+CHECK_STOCK_REPLENISHED_KEY = "order_mgmt_procedure.check_stock_replenished"
 
 
 class SaleOrder(models.Model):
@@ -381,18 +389,26 @@ class SaleOrder(models.Model):
         """Scheduled: orders still short get their reservation and
         replenishment checked again, in batches in id order. Orders still
         short stay in the stage: run by the scheduler, each batch is
-        committed with the position it reached, so that a run whose time is
-        up resumes after it and a pass checks each order once."""
+        committed with the position it reached and the products it asked
+        for, so that a run whose time is up resumes after it, a pass checks
+        each order once and asks for a product once."""
         domain = [
             ("procedure_stage", "=", "awaiting_replenishment"),
             ("company_id.order_review_required", "=", True),
         ]
         scheduled = in_scheduled_run(self.env)
         position = self._get_check_stock_position() if scheduled else 0
-        total = self.search_count([*domain, ("id", ">", position)]) if scheduled else 0
+        # What this pass asked for already, product by warehouse: kept with
+        # the position, or the first batch of each run would sum again every
+        # open move of its products.
+        replenished = self._get_check_stock_replenished() if position else set()
+        # How many the parameter holds (unknown at the start of a pass).
+        kept = len(replenished) if position else -1
+        # The progress: the backlog counted once, not at each run.
+        total = run_backlog(
+            self.env, lambda: self.search_count([*domain, ("id", ">", position)])
+        )
         checked = 0
-        # What this run asked for already, product by warehouse.
-        replenished = set()
         while True:
             orders = self.search(
                 [*domain, ("id", ">", position)], order="id", limit=batch_size
@@ -410,26 +426,39 @@ class SaleOrder(models.Model):
             if scheduled:
                 # The pass over: the next run starts a new one from the start.
                 self._set_check_stock_position(0 if last else position)
+                to_keep = set() if last else replenished
+                if len(to_keep) != kept:
+                    self._set_check_stock_replenished(to_keep)
+                    kept = len(to_keep)
             remaining = 0 if last else max(total - checked, 0)
             if not commit_batch(self.env, len(orders), remaining) or last:
                 return True
             orders.invalidate_recordset()
 
     def _get_check_stock_position(self):
-        self.env.cr.execute(
-            "SELECT value FROM ir_config_parameter WHERE key = %s",
-            [CHECK_STOCK_POSITION_KEY],
-        )
-        row = self.env.cr.fetchone()
-        return int(row[0]) if row and row[0].isdigit() else 0
+        value = read_parameter(self.env, CHECK_STOCK_POSITION_KEY)
+        return int(value) if value and value.isdigit() else 0
 
     def _set_check_stock_position(self, position):
-        self.env.cr.execute(
-            """INSERT INTO ir_config_parameter (key, value, create_uid, create_date,
-                                                write_uid, write_date)
-               VALUES (%s, %s, %s, now() at time zone 'UTC', %s,
-                       now() at time zone 'UTC')
-               ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value,
-                   write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date""",
-            [CHECK_STOCK_POSITION_KEY, str(position), self.env.uid, self.env.uid],
+        write_parameter(self.env, CHECK_STOCK_POSITION_KEY, position)
+
+    def _get_check_stock_replenished(self):
+        """The (product id, stock location id) the current pass asked for."""
+        try:
+            pairs = json.loads(read_parameter(self.env, CHECK_STOCK_REPLENISHED_KEY))
+        except (TypeError, ValueError):
+            return set()
+        if not isinstance(pairs, list):
+            return set()
+        return {
+            (int(pair[0]), int(pair[1]))
+            for pair in pairs
+            if isinstance(pair, list) and len(pair) == 2
+        }
+
+    def _set_check_stock_replenished(self, replenished):
+        write_parameter(
+            self.env,
+            CHECK_STOCK_REPLENISHED_KEY,
+            json.dumps(sorted(replenished), separators=(",", ":")),
         )

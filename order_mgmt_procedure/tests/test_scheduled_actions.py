@@ -66,6 +66,21 @@ class TestScheduledActionBatches(OrderProcedureCase):
         )
         return progress, queries
 
+    @contextmanager
+    def _statements(self):
+        """The SQL statements run meanwhile, as Odoo's assertQueries sees
+        them (the scheduler's cursor included, in test mode)."""
+        statements = []
+        with contextmanager(self._patchExecute)(statements, flush=False):
+            yield statements
+
+    def _counted(self, statements, table):
+        return [
+            code
+            for code in statements
+            if "COUNT(" in code.upper() and f'FROM "{table}"' in code
+        ]
+
     def _triggers(self, xmlid):
         return self.env["ir.cron.trigger"].search(
             [("cron_id", "=", self.env.ref(xmlid).id)]
@@ -148,6 +163,64 @@ class TestScheduledActionBatches(OrderProcedureCase):
         for order in orders:
             self.assertEqual(len(self._closing_notes(order)), 1, "closed once")
 
+    def test_progress_shown_on_the_scheduled_action(self):
+        """The scheduled action's form shows what its backlog's runs did and
+        what is left: the run cut by its time limit, then the one that went
+        on with it."""
+        self._ended_windows(5)
+        cron = self.env.ref(CLOSE_WINDOWS)
+        self._run(CLOSE_WINDOWS, batch_size=2, time_up=True)
+        cron.invalidate_recordset()
+        self.assertEqual((cron.progress_done, cron.progress_remaining), (2, 3))
+        self.assertTrue(cron.progress_date)
+        self._run(CLOSE_WINDOWS, batch_size=2)
+        cron.invalidate_recordset()
+        self.assertEqual((cron.progress_done, cron.progress_remaining), (5, 0))
+        # A new backlog counts from its first run.
+        self._ended_windows(1)
+        self._run(CLOSE_WINDOWS, batch_size=2)
+        cron.invalidate_recordset()
+        self.assertEqual((cron.progress_done, cron.progress_remaining), (1, 0))
+        view = self.env["ir.ui.view"].browse(
+            cron.get_views([(False, "form")])["views"]["form"]["id"]
+        )
+        self.assertIn("progress_done", view.get_combined_arch())
+
+    def test_windows_batches_go_on_from_the_last_order(self):
+        """Each batch reads the open windows after the last order of the
+        batch before, in the index's order: the windows it closed are not
+        read again (PostgreSQL cannot clean them up while the run is open)."""
+        self._ended_windows(5)
+        with self._statements() as statements:
+            progress, __ = self._run(CLOSE_WINDOWS, batch_size=2)
+        self.assertEqual((progress.done, progress.remaining), (5, 0))
+        searches = [
+            code
+            for code in statements
+            if code.startswith('SELECT "sale_order"."id" FROM "sale_order"')
+            and "after_sales_closed" in code
+            and "LIMIT" in code
+        ]
+        self.assertEqual(len(searches), 3, searches)
+        self.assertNotIn('"id") >', searches[0])
+        for code in searches[1:]:
+            self.assertIn(
+                '("sale_order"."after_sales_deadline", "sale_order"."id") >', code
+            )
+
+    def test_windows_resumed_run_counts_nothing(self):
+        """A run that goes on after a run cut by its time limit takes the
+        backlog that run reported: the windows are not counted again."""
+        self._ended_windows(5)
+        with self._statements() as statements:
+            progress, __ = self._run(CLOSE_WINDOWS, batch_size=2, time_up=True)
+        self.assertEqual((progress.done, progress.remaining), (2, 3))
+        self.assertEqual(len(self._counted(statements, "sale_order")), 1)
+        with self._statements() as statements:
+            progress, __ = self._run(CLOSE_WINDOWS, batch_size=2)
+        self.assertEqual((progress.done, progress.remaining), (3, 0))
+        self.assertFalse(self._counted(statements, "sale_order"))
+
     def test_windows_same_queries_per_batch(self):
         orders = self._ended_windows(6)
         counts = []
@@ -213,6 +286,31 @@ class TestScheduledActionBatches(OrderProcedureCase):
         self.assertEqual((progress.done, progress.remaining), (3, 0))
         for request in requests:
             self.assertEqual(len(self._overdue_activities(request)), 1, "flagged once")
+
+    def test_overdue_resumed_run_goes_on_from_its_position(self):
+        """A run that goes on after a run cut by its time limit starts after
+        the last request that run reached: neither the requests flagged
+        before nor the backlog are searched again (the search of the first
+        request without an activity reads every request flagged before it)."""
+        requests = self._overdue_requests(5)
+        with self._statements() as statements:
+            progress, __ = self._run(FLAG_OVERDUE, batch_size=2, time_up=True)
+        self.assertEqual((progress.done, progress.remaining), (2, 3))
+        unflagged = [code for code in statements if "NOT EXISTS" in code]
+        self.assertEqual(len(unflagged), 2, "the count and the first request")
+        with self._statements() as statements:
+            progress, __ = self._run(FLAG_OVERDUE, batch_size=2)
+        self.assertEqual((progress.done, progress.remaining), (3, 0))
+        self.assertFalse([code for code in statements if "NOT EXISTS" in code])
+        for request in requests:
+            self.assertEqual(len(self._overdue_activities(request)), 1)
+
+        # The pass over, the next run starts a new one: a request overdue
+        # since, before the position the last pass reached, is flagged.
+        self._overdue_activities(requests[0]).unlink()
+        progress, __ = self._run(FLAG_OVERDUE, batch_size=2)
+        self.assertEqual((progress.done, progress.remaining), (1, 0))
+        self.assertEqual(len(self._overdue_activities(requests[0])), 1)
 
     def test_overdue_same_queries_per_batch(self):
         requests = self._overdue_requests(8)
@@ -289,6 +387,37 @@ class TestScheduledActionBatches(OrderProcedureCase):
         checked = [order_id for batch in calls for order_id in batch]
         self.assertEqual(checked, waiting.ids)
         self.assertEqual((progress.done, progress.remaining), (len(waiting), 0))
+
+    def test_stock_recheck_resumed_run_asks_once_a_pass(self):
+        """A run that goes on after a run cut by its time limit does not ask
+        again for the products the pass asked for (their forecast, summed
+        over every open move of the product, counted the later orders), nor
+        count the backlog again; the next pass asks again."""
+        orders, waiting = self._waiting_orders(5)
+        # The cut run's batch ends with the first two new orders.
+        batch_size = list(waiting).index(orders[1]) + 1
+        model_class = type(self.env["sale.order"])
+        original = model_class._get_replenishment_orderpoints
+        asked = []
+
+        def record(orders, moves):
+            asked.append(self.product_no_stock in moves.product_id)
+            return original(orders, moves)
+
+        with patch.object(model_class, "_get_replenishment_orderpoints", record):
+            with self._statements() as statements:
+                self._run(CHECK_STOCK, batch_size=batch_size, time_up=True)
+            self.assertEqual(asked.count(True), 1)
+            self.assertEqual(len(self._counted(statements, "sale_order")), 1)
+            with self._statements() as statements:
+                progress, __ = self._run(CHECK_STOCK, batch_size=2)
+            self.assertEqual(progress.remaining, 0)
+            self.assertEqual(progress.done, 3)
+            self.assertEqual(asked.count(True), 1, "asked once a pass")
+            self.assertFalse(self._counted(statements, "sale_order"))
+            # A new pass.
+            self._run(CHECK_STOCK, batch_size=2)
+            self.assertEqual(asked.count(True), 2)
 
     def test_stock_recheck_outside_the_scheduler_checks_all(self):
         __, waiting = self._waiting_orders(3)
