@@ -53,18 +53,26 @@ class ResourceCalendarAttendance(models.Model):
 class ResourceCalendarLeaves(models.Model):
     _inherit = "resource.calendar.leaves"
 
+    # Only the leaves of no one (public holidays) are in the working time
+    # kept: an employee's time off, approved every day, leaves it alone.
+
     @api.model_create_multi
     def create(self, vals_list):
         records = super().create(vals_list)
-        _forget_work_schedules(self.env)
+        if records.filtered(lambda leave: not leave.resource_id):
+            _forget_work_schedules(self.env)
         return records
 
     def write(self, vals):
+        public = bool(self.filtered(lambda leave: not leave.resource_id))
         result = super().write(vals)
-        _forget_work_schedules(self.env)
+        if public or self.filtered(lambda leave: not leave.resource_id):
+            _forget_work_schedules(self.env)
         return result
 
     def unlink(self):
+        public = bool(self.filtered(lambda leave: not leave.resource_id))
         result = super().unlink()
-        _forget_work_schedules(self.env)
+        if public:
+            _forget_work_schedules(self.env)
         return result

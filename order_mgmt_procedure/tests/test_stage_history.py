@@ -144,6 +144,39 @@ class TestStageHistory(OrderProcedureCase):
         self.assertAlmostEqual(same_stay.working_hours, 2.0)
         self.assertEqual(same_stay.review_deadline, self.at(8, 11))
 
+    def test_only_public_holidays_forget_the_working_time_kept(self):
+        # An employee's time off (approved every day) keeps the working time
+        # the registry holds; a public holiday makes it read again.
+        registry = self.env.registry
+        employee = self.env["resource.resource"].create(
+            {"name": "Wang Fang", "calendar_id": self.office_calendar.id}
+        )
+        registry.cache_invalidated.clear()
+        leave = self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Wang Fang's day off",
+                "calendar_id": self.office_calendar.id,
+                "resource_id": employee.id,
+                "date_from": self.at(7, 0),
+                "date_to": self.at(8, 0),
+            }
+        )
+        leave.name = "Wang Fang's day off (moved)"
+        leave.unlink()
+        self.assertFalse(registry.cache_invalidated)
+        holiday = self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Mid-Autumn Festival",
+                "calendar_id": self.office_calendar.id,
+                "date_from": self.at(7, 0),
+                "date_to": self.at(8, 0),
+            }
+        )
+        self.assertIn("default", registry.cache_invalidated)
+        registry.cache_invalidated.clear()
+        holiday.resource_id = employee
+        self.assertIn("default", registry.cache_invalidated, "was public")
+
     def test_company_without_calendar_counts_every_hour(self):
         self.company.resource_calendar_id = False
         order = self._create_order([(self.product_in_stock, 1)])
