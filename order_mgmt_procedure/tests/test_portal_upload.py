@@ -327,6 +327,26 @@ class TestPortalUploadAccess(PortalUploadCase):
         with self.assertRaises(AccessError):
             wizard.action_import()
 
+    def test_uploader_is_the_portal_uploads_to_write(self):
+        # A receiver (or an integration) cannot make an order look uploaded
+        # by a distributor, neither at creation nor afterwards.
+        with self.assertRefused(AccessError, "Import Orders on the portal"):
+            self.env["sale.order"].with_user(self.receiver).create(
+                {
+                    "partner_id": self.distributor.id,
+                    "batch_import_uploaded_by_id": self.portal_user.id,
+                }
+            )
+        order = self._create_order([(self.product_in_stock, 1)], user=self.receiver)
+        with self.assertRefused(AccessError, "Import Orders on the portal"):
+            order.with_user(
+                self.receiver
+            ).batch_import_uploaded_by_id = self.portal_user
+        with self.assertRefused(AccessError, "Import Orders on the portal"):
+            order.with_user(self.manager).write(
+                {"batch_import_uploaded_by_id": self.portal_user.id}
+            )
+
     def test_flag_on_the_customer_and_who_sets_it(self):
         Import = self.env["sale.order.batch.import"]
         self.assertFalse(
