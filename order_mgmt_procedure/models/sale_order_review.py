@@ -4,6 +4,7 @@ approve (which confirms the order) and return for revision."""
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.sql import column_exists
 
 from ..tools.assignment import pick_assignees
@@ -479,44 +480,200 @@ class SaleOrder(models.Model):
             ),
             get_leader=lambda order: order.team_id.user_id,
         )
+        # The reviewers follow their orders, as an activity makes its assignee
+        # do: subscribed here in one statement for the orders of the call, not
+        # by the subscription of each activity (five queries each).
+        subscribed = self._subscribe_reviewers(assignees)
         for order, reviewer in assignees.items():
             # Quick update: no assignment e-mail per submitted order; the
             # reviewer's queue is the To Review menu and the activities.
             # The document's name and the reviewer's time zone, stored fields
             # Odoo computes from these two, given: stored with the activity's
             # insert, not by an update after it.
-            order.with_context(mail_activity_quick_update=True).activity_schedule(
+            order.with_context(
+                mail_activity_quick_update=True,
+                order_review_subscribed=subscribed,
+            ).activity_schedule(
                 REVIEW_ACTIVITY,
                 user_id=reviewer.id,
                 res_name=order.sudo().display_name,
                 user_tz=reviewer.tz,
             )
 
+    def _subscribe_reviewers(self, assignees):
+        """Make each reviewer of ``assignees`` (order -> user) a follower of
+        their order with the default subtypes of an employee, as Odoo's
+        message_subscribe would (a reviewer already following is left as
+        they are), in one statement. Returns the (order id, partner id)
+        pairs now following, which message_subscribe then skips."""
+        pairs = [
+            (order.id, user.partner_id.id)
+            for order, user in assignees.items()
+            if user.partner_id.active
+        ]
+        if not pairs:
+            return frozenset()
+        # Reviewers are employees: the default subtypes, internal ones too.
+        subtypes = self.env["mail.message.subtype"].default_subtypes(self._name)[0]
+        self.env["mail.followers"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH new_followers AS (
+                    INSERT INTO mail_followers (res_model, res_id, partner_id)
+                    SELECT %s, pair.res_id, pair.partner_id
+                      FROM unnest(%s::int[], %s::int[]) AS pair(res_id, partner_id)
+                    ON CONFLICT (res_model, res_id, partner_id) DO NOTHING
+                    RETURNING id
+                )
+                INSERT INTO mail_followers_mail_message_subtype_rel
+                            (mail_followers_id, mail_message_subtype_id)
+                SELECT new_followers.id, subtype.id
+                  FROM new_followers, unnest(%s::int[]) AS subtype(id)
+                """,
+                self._name,
+                [order_id for order_id, __ in pairs],
+                [partner_id for __, partner_id in pairs],
+                subtypes.ids,
+            )
+        )
+        self.env["mail.followers"].invalidate_model()
+        self.invalidate_recordset(["message_follower_ids", "message_partner_ids"])
+        return frozenset(pairs)
+
+    def message_subscribe(self, partner_ids=None, subtype_ids=None):
+        # The reviewers _subscribe_reviewers made follow their orders: the
+        # subscription of their review activities has nothing left to do.
+        subscribed = self.env.context.get("order_review_subscribed")
+        if (
+            subscribed
+            and partner_ids
+            and not subtype_ids
+            and all(
+                (order_id, partner_id) in subscribed
+                for order_id in self.ids
+                for partner_id in partner_ids
+            )
+        ):
+            return True
+        return super().message_subscribe(
+            partner_ids=partner_ids, subtype_ids=subtype_ids
+        )
+
     def _close_review_activities(self, feedback):
         """Mark the orders' review activities done with ``feedback``, as
-        Odoo's activity_feedback does; the activities are found and read in
-        one go (their note for the done message included), instead of a
-        search and a read after it."""
+        Odoo's activity_feedback does: the activity archived, its done
+        message in the chatter. The activities are found and read in one go,
+        and when nothing of them needs Odoo's own path (a file attached to an
+        activity, someone following the orders' activities, who is told), the
+        done messages are logged in one insert for the orders of the call."""
         if self.env.context.get("mail_activity_automation_skip"):
             return
         activity_type_id = self.env["ir.model.data"]._xmlid_to_res_id(REVIEW_ACTIVITY)
         Activity = self.env["mail.activity"]
-        activities = Activity.search_fetch(
-            [
-                ("res_model", "=", self._name),
-                ("res_id", "in", self.ids),
-                ("activity_type_id", "=", activity_type_id),
-                ("automated", "=", True),
-            ],
-            # What the ORM would read on first access (the note included).
-            [
-                name
-                for name, field in Activity._fields.items()
-                if field.store and field.column_type and field.prefetch is True
-            ],
+        # sudo: the review activities of orders the user was just allowed to
+        # approve or return (checked by the caller), whoever they were given
+        # to: read without mail.activity's record-by-record access filter.
+        activities = (
+            Activity.sudo()
+            .search_fetch(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", self.ids),
+                    ("activity_type_id", "=", activity_type_id),
+                    ("automated", "=", True),
+                ],
+                # What the ORM would read on first access (the note included).
+                [
+                    name
+                    for name, field in Activity._fields.items()
+                    if field.store and field.column_type and field.prefetch is True
+                ],
+            )
+            .with_env(self.env)
         )
-        if activities:
+        if not activities:
+            return
+        if self._review_activities_need_odoo_done(activities):
             activities.action_feedback(feedback=feedback)
+            return
+        self._log_activities_done(activities, feedback)
+        activities.write({"active": False, "feedback": feedback})
+
+    def _review_activities_need_odoo_done(self, activities):
+        """Whether marking ``activities`` done needs Odoo's own path: a file
+        attached to one of them (moved to its done message), a next activity
+        to chain, or a follower of the orders subscribed to Activities (whom
+        Odoo's done message notifies). One query."""
+        if any(activity.chaining_type == "trigger" for activity in activities):
+            return True
+        self.env["ir.attachment"].flush_model(["res_model", "res_id"])
+        self.env["mail.followers"].flush_model()
+        return bool(
+            self.env.execute_query(
+                SQL(
+                    """
+                    SELECT 1 FROM ir_attachment
+                     WHERE res_model = 'mail.activity' AND res_id IN %s
+                    UNION ALL
+                    SELECT 1 FROM mail_followers fol
+                      JOIN mail_followers_mail_message_subtype_rel rel
+                        ON rel.mail_followers_id = fol.id
+                     WHERE fol.res_model = %s AND fol.res_id IN %s
+                       AND rel.mail_message_subtype_id = %s
+                     LIMIT 1
+                    """,
+                    tuple(activities.ids),
+                    self._name,
+                    tuple(self.ids),
+                    self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_activities"),
+                )
+            )
+        )
+
+    def _log_activities_done(self, activities, feedback):
+        """The done messages of ``activities``, as Odoo's _action_done posts
+        them (its template, the activity's type and subtype Activities, the
+        user as author), in one insert; nobody to notify (see
+        _review_activities_need_odoo_done)."""
+        author_id, email_from = self._message_compute_author()
+        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_activities")
+        reply_to = self.env["mail.thread"]._notify_get_reply_to(
+            default=email_from, author_id=author_id
+        )[False]
+        Render = self.env["mail.render.mixin"]
+        values = []
+        for activity in activities:
+            body = Render._render_template_qweb_view(
+                "mail.message_activity_done",
+                self._name,
+                [activity.res_id],
+                add_context={
+                    "activity": activity,
+                    "feedback": feedback,
+                    "display_assignee": activity.user_id != self.env.user,
+                },
+            )[activity.res_id]
+            values.append(
+                {
+                    "author_id": author_id,
+                    "email_from": email_from,
+                    "model": self._name,
+                    "res_id": activity.res_id,
+                    "record_alias_domain_id": False,
+                    "record_company_id": False,
+                    "body": body,
+                    "message_type": "notification",
+                    "subtype_id": subtype_id,
+                    "mail_activity_type_id": activity.activity_type_id.id,
+                    "email_add_signature": False,
+                    "message_id": generate_tracking_message_id("message-notify"),
+                    "reply_to": reply_to,
+                }
+            )
+        # sudo: as Odoo's _message_log_batch, the procedure's own messages
+        # on orders the caller may act on.
+        self.sudo()._message_create(values)
 
     def _is_own_order(self, user):
         """Whether ``user`` created the order while the company wants another

@@ -17,8 +17,9 @@ QUERIES_TO_STAGE_500_ORDERS = 7
 QUERIES_TO_PRIORITIZE_500_ORDERS = 10
 # What approving adds to Odoo's own confirmation of the same order: the
 # lock, the checklist refreshed (the free stock in one query), the review
-# state, the activity found and read at once and closed.
-QUERIES_APPROVAL_ADDS = 24
+# state, the activity found and read at once, archived and its done message
+# logged (one query to know nobody follows the order's activities).
+QUERIES_APPROVAL_ADDS = 18
 # One batch of a scheduled action, whatever its size.
 QUERIES_TO_CLOSE_A_BATCH_OF_WINDOWS = 12
 QUERIES_TO_FLAG_A_BATCH_OF_OVERDUE_RETURNS = 20
@@ -26,10 +27,10 @@ QUERIES_TO_FLAG_A_BATCH_OF_OVERDUE_RETURNS = 20
 QUERIES_FOR_AN_UNRELATED_WRITE = 4
 # Submitting one order for review (the registry's caches filled): the lock,
 # the checklist inserted with its automatic results (the free stock in one
-# query), the reviewers and their load in one query, the activity inserted
-# whole and its follower, the stage and its history (one statement, the
-# working calendar kept by the registry).
-QUERIES_TO_SUBMIT_AN_ORDER = 14
+# query), the reviewers and their load in one query, the reviewer made a
+# follower in one statement, the activity inserted whole, the stage and its
+# history (one statement, the working calendar kept by the registry).
+QUERIES_TO_SUBMIT_AN_ORDER = 10
 # Ticking the manual items of the orders of one call: one note per order,
 # logged in one insert, whatever the orders and items.
 QUERIES_TO_TICK_MANUAL_ITEMS = 2

@@ -4,6 +4,7 @@ from unittest.mock import patch
 from lxml import etree
 from psycopg2 import IntegrityError
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import formatLang, mute_logger
@@ -12,8 +13,9 @@ from odoo.tools.safe_eval import safe_eval
 from .common import OrderProcedureCase
 
 # Intake and review rules, products, free quantities, pricelist, checklist
-# lines: a fixed number of queries whatever the number of order lines.
-QUERIES_TO_SUBMIT = 95
+# lines, the reviewer following: a fixed number of queries whatever the
+# number of order lines (every cache of the environment emptied first).
+QUERIES_TO_SUBMIT = 47
 
 
 @tagged("post_install", "-at_install")
@@ -258,6 +260,85 @@ class TestReviewDecision(OrderProcedureCase):
         self.assertEqual(order.picking_ids.picking_type_code, "outgoing")
         self.assertEqual(order.procedure_stage, "awaiting_shipment")
         self.assertFalse(order.activity_ids, "the review activity is done")
+
+    def _review_done_message(self, order):
+        activity_type = self.env.ref(
+            "order_mgmt_procedure.mail_activity_type_order_review"
+        )
+        return order.message_ids.filtered(
+            lambda m: m.mail_activity_type_id == activity_type
+        )
+
+    def test_reviewer_follows_the_order_given_to_them(self):
+        """The reviewer of a submitted order follows it with an employee's
+        default subtypes, as Odoo makes an activity's assignee follow; one
+        already following keeps their own subscription."""
+        order = self._submit(
+            self._create_order([(self.product_in_stock, 1)], user=self.receiver)
+        )
+        reviewer = order.activity_ids.user_id
+        follower = order.message_follower_ids.filtered(
+            lambda f: f.partner_id == reviewer.partner_id
+        )
+        self.assertEqual(len(follower), 1)
+        default = self.env["mail.message.subtype"].default_subtypes("sale.order")[0]
+        self.assertEqual(follower.subtype_ids, default)
+        self.assertIn(reviewer.partner_id, order.message_partner_ids)
+
+        again = self._create_order([(self.product_in_stock, 1)], user=self.receiver)
+        again.message_subscribe(
+            partner_ids=reviewer.partner_id.ids,
+            subtype_ids=self.env.ref("mail.mt_comment").ids,
+        )
+        self._submit(again)
+        self.assertEqual(again.activity_ids.user_id, reviewer)
+        follower = again.message_follower_ids.filtered(
+            lambda f: f.partner_id == reviewer.partner_id
+        )
+        self.assertEqual(follower.subtype_ids, self.env.ref("mail.mt_comment"))
+
+    def test_approval_marks_the_review_activity_done(self):
+        """The review activity is archived with the approval as feedback and
+        its done message is Odoo's: the same body, type and author as
+        Odoo's own Mark Done, which is used when someone follows the order's
+        activities (and is told)."""
+        # One reviewer for both: the team leader.
+        team = self.env["crm.team"].create(
+            {"name": "Key Accounts", "user_id": self.reviewer.id}
+        )
+        orders = self.env["sale.order"]
+        for __ in range(2):
+            order = self._create_order(
+                [(self.product_in_stock, 1)], user=self.receiver, team_id=team.id
+            )
+            self._submit(order)
+            self._tick_manual_items(order)
+            orders |= order
+        odoo_path = orders[1]
+        # The manager follows the second order's activities: Odoo's path.
+        odoo_path.message_subscribe(
+            partner_ids=self.manager.partner_id.ids,
+            subtype_ids=self.env.ref("mail.mt_activities").ids,
+        )
+        activities = orders.activity_ids
+        orders.with_user(self.reviewer).action_review_approve()
+
+        self.assertFalse(orders.activity_ids)
+        for activity in activities.with_context(active_test=False):
+            self.assertFalse(activity.active)
+            self.assertEqual(activity.feedback, "Approved")
+            self.assertEqual(activity.date_done, fields.Date.today())
+        messages = [self._review_done_message(order) for order in orders]
+        self.assertEqual([len(m) for m in messages], [1, 1])
+        done, odoo_done = messages
+        for name in ("body", "message_type", "subtype_id", "author_id", "model"):
+            self.assertEqual(done[name], odoo_done[name], name)
+        self.assertEqual(done.subtype_id, self.env.ref("mail.mt_activities"))
+        self.assertEqual(done.author_id, self.reviewer.partner_id)
+        self.assertIn("Order Review", str(done.body))
+        self.assertIn("Approved", str(done.body))
+        self.assertFalse(done.notified_partner_ids)
+        self.assertEqual(odoo_done.notified_partner_ids, self.manager.partner_id)
 
     def test_approval_blocked_by_failing_items(self):
         self.env.ref("order_mgmt_procedure.review_rule_payment_terms").blocking = True
