@@ -18,8 +18,6 @@ from odoo.exceptions import ConcurrencyError
 from odoo.fields import Command
 from odoo.tools import mute_logger, split_every
 
-from ..models.sale_order_line import SHARED_AMOUNTS
-
 # Orders created by one create call; the ORM cache holds at most one chunk.
 CREATE_CHUNK = 200
 
@@ -38,9 +36,6 @@ class SaleOrderBatchImport(models.TransientModel):
         warehouse = warehouse.warehouse_id
         received = fields.Datetime.now()
         SaleOrder = self.env["sale.order"]
-        # Lines with the same product, quantity, price and taxes share one
-        # computation of their amounts (sale.order.line._compute_shared).
-        Creating = SaleOrder.with_context(**{SHARED_AMOUNTS: True})
         order_ids = []
         distributions = {}
         try:
@@ -65,7 +60,7 @@ class SaleOrderBatchImport(models.TransientModel):
                     ]
                     self._add_batch_defaults(vals_list)
                     self._add_analytic_distributions(vals_list, chunk, distributions)
-                    created = Creating.create(vals_list)
+                    created = SaleOrder.create(vals_list)
                     order_ids.extend(created.ids)
                     del vals_list, created
                     self.env.flush_all()
