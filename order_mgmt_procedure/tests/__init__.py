@@ -1,5 +1,6 @@
 from . import test_abnormal_receipt
 from . import test_batch_import
+from . import test_batch_import_amounts
 from . import test_batch_import_background
 from . import test_batch_import_memory
 from . import test_cancellation
