@@ -29,6 +29,8 @@ ORDER_FIELDS = (
     "currency_id",
     "fiscal_position_id",
     "payment_term_id",
+    "preferred_payment_method_line_id",
+    "note",
     "company_id",
     "warehouse_id",
     "team_id",
@@ -74,6 +76,11 @@ class TestBatchImportAmounts(BatchImportCase):
         cls.product_in_stock.taxes_id = cls.vat
         cls.product_no_stock.taxes_id = cls.vat_included
         cls.customer.property_account_position_id = cls.export
+        # The company's terms in each order's note.
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "account.use_invoice_terms", True
+        )
+        cls.env.company.invoice_terms = "<p>Payment within 30 days.</p>"
 
     def _file_rows(self):
         """Orders of both customers repeating the same lines (the same
@@ -136,3 +143,4 @@ class TestBatchImportAmounts(BatchImportCase):
                 for fname in LINE_FIELDS:
                     self.assertEqual(line[fname], other[fname], fname)
         self.assertTrue(all(orders.mapped("amount_tax")), "taxes were computed")
+        self.assertTrue(all(orders.mapped("note")), "the company's terms")
