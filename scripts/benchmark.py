@@ -468,6 +468,18 @@ def settle(env, tables):
             cr.connection.autocommit = False
 
 
+def cpu_wait():
+    """Seconds this process has spent so far ready to run but waiting for a
+    CPU (Linux's /proc/self/schedstat; None elsewhere): on a loaded machine,
+    the part of the wall time that is the other processes' and not this
+    one's work."""
+    try:
+        with open("/proc/self/schedstat", encoding="ascii") as stat:
+            return int(stat.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def run_scheduled(env, xmlid, label, quiet=False):
     """Run the scheduled action ``xmlid`` as the scheduler does (Run
     Manually: its own cursor, a commit per batch), again as long as it has
@@ -475,7 +487,7 @@ def run_scheduled(env, xmlid, label, quiet=False):
     the time of a run is up. Queries of every cursor, wall time, CPU time of
     this process and of the database's server processes, and PostgreSQL's
     time executing statements (less noisy than the wall time on a shared
-    machine), batches."""
+    machine), the time this process waited for a CPU, batches."""
     cron = env.ref(xmlid)
     Progress = env["ir.cron.progress"]
     before = max(Progress.search([("cron_id", "=", cron.id)]).ids or [0])
@@ -485,6 +497,7 @@ def run_scheduled(env, xmlid, label, quiet=False):
     queries_before = sql_db.sql_counter
     database_before = backend_cpu(env)
     cpu_before = time.process_time()
+    wait_before = cpu_wait()
     start = time.perf_counter()
     runs = 0
     while True:
@@ -501,6 +514,8 @@ def run_scheduled(env, xmlid, label, quiet=False):
             break
     seconds = time.perf_counter() - start
     cpu = time.process_time() - cpu_before
+    wait_after = cpu_wait()
+    wait = wait_after - wait_before if wait_before is not None else None
     # A server process started during the run counts from zero.
     database = sum(
         used - database_before.get(pid, 0.0) for pid, used in backend_cpu(env).items()
@@ -525,6 +540,7 @@ def run_scheduled(env, xmlid, label, quiet=False):
         "odoo_cpu_seconds": round(cpu, 3),
         "database_cpu_seconds": round(database, 3),
         "database_active_seconds": round(active, 3) if active is not None else None,
+        "odoo_cpu_wait_seconds": round(wait, 3) if wait is not None else None,
         "done": done,
         "batches": batches,
         "runs": runs,
@@ -533,6 +549,8 @@ def run_scheduled(env, xmlid, label, quiet=False):
     }
     if not quiet:
         active_text = f", PostgreSQL executing {active:.2f} s" if active else ""
+        if wait is not None:
+            active_text += f", waiting for a CPU {wait:.2f} s"
         print(
             f"  {label}: {queries} queries ({result['queries_per_batch']} a batch "
             f"of {batch_size}), {seconds:.2f} s, CPU {cpu:.2f} s + database "

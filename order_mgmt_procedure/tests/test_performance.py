@@ -163,6 +163,23 @@ class TestQueryBudgets(OrderProcedureCase):
         )
         self.assertEqual(len(notes), 20 * 3, "one note per order and closing")
 
+    def test_window_closing_prepares_no_tracking(self):
+        """The closing changes no tracked field: the batch's orders are not
+        read for Odoo's tracking before the write, nor compared again at the
+        commit (a tenth of a batch's time when the scheduler runs it)."""
+        orders = self._completed_without_window(3)
+        # The set-up's own tracking, done as at its commit.
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        env = self.env(context=dict(self.env.context, tracking_disable=False))
+        self.assertGreaterEqual(env["sale.order"]._cron_close_after_sales_windows(), 3)
+        self.assertTrue(all(orders.mapped("after_sales_closed")))
+        pending = self.env.cr.precommit.data.get("mail.tracking.sale.order") or {}
+        self.assertFalse(set(orders.ids) & set(pending), "no tracking prepared")
+        self.assertEqual(
+            len(orders.message_ids.filtered(lambda m: m.tracking_value_ids)), 0
+        )
+
     def test_overdue_flags_work_in_batches(self):
         orders = self._completed_without_window(60)
         requests = self.env["order.return.request"].create(
