@@ -33,6 +33,9 @@ CRON_SIZES = [
 if os.environ.get("OMP_BENCH_CRON_100K") == "1" and 100_000 not in CRON_SIZES:
     CRON_SIZES.append(100_000)
 OUTPUT = os.environ.get("OMP_BENCHMARK_JSON", "benchmark.json")
+# Runs of each side of the confirm and import rows, alternating which side
+# goes first; the median run of each side is kept.
+REPEAT = max(int(os.environ.get("OMP_BENCH_REPEAT", "3")), 1)
 
 
 def measure(env, label, function, quiet=False):
@@ -78,15 +81,46 @@ def users(env):
     return receiver, reviewer
 
 
-def compare(env, procedure, plain, items, labels):
+def measure_sides(env, sides, repeat=REPEAT, after=None):
+    """Measure each of ``sides`` (``{key: (label, function)}``) ``repeat``
+    times, the side that goes first alternating from one round to the next,
+    and keep each side's median run (by seconds), with every run's seconds
+    (``runs_seconds``): one run's wall time varies by 10-30 % on a shared
+    machine, and so does the side measured first. Queries do not vary.
+    ``after(key, entry)`` runs after each measure (to keep its steps)."""
+    runs = {key: [] for key in sides}
+    keys = list(sides)
+    for index in range(repeat):
+        for key in keys if index % 2 == 0 else keys[::-1]:
+            label, function = sides[key]
+            suffix = f" (run {index + 1} of {repeat})" if repeat > 1 else ""
+            entry = measure(env, label + suffix, function)
+            if after:
+                after(key, entry)
+            runs[key].append(entry)
+    result = {}
+    for key, entries in runs.items():
+        median = dict(sorted(entries, key=lambda e: e["seconds"])[len(entries) // 2])
+        median["runs_seconds"] = [entry["seconds"] for entry in entries]
+        result[key] = median
+    return result
+
+
+def compare(env, procedure, plain, items, labels, after=None, repeat=REPEAT):
     """Measure ``procedure(items)`` against ``plain(items)``, each warmed up
-    first on a few items (rolled back): neither pays the other's cold caches."""
+    first on a few items (rolled back): neither pays the other's cold
+    caches; then measure_sides, ``repeat`` rounds."""
     for function in (procedure, plain):
         measure(env, "warm-up", lambda f=function: f(items[:5]), quiet=True)
-    return {
-        "procedure": measure(env, labels[0], lambda: procedure(items)),
-        "plain": measure(env, labels[1], lambda: plain(items)),
-    }
+    return measure_sides(
+        env,
+        {
+            "procedure": (labels[0], lambda: procedure(items)),
+            "plain": (labels[1], lambda: plain(items)),
+        },
+        repeat=repeat,
+        after=after,
+    )
 
 
 def fixtures(env):
@@ -236,6 +270,11 @@ def bench_confirm(env, receiver, reviewer, customers, products):
             theirs("confirm", order.action_confirm)
         return f"{len(values)} orders"
 
+    clocks = {"procedure": ours, "plain": theirs}
+
+    def keep_steps(key, entry):
+        entry["clock_steps"] = copy.deepcopy(clocks[key].steps)
+
     result = compare(
         env,
         procedure,
@@ -245,7 +284,11 @@ def bench_confirm(env, receiver, reviewer, customers, products):
             f"submit + review + approve, {FLOW_ORDERS} x {LINES}",
             f"create + confirm, {FLOW_ORDERS} x {LINES}",
         ),
+        after=keep_steps,
     )
+    # The split of each side's median run.
+    for key, clock in clocks.items():
+        clock.steps = result[key].pop("clock_steps")
     print_steps("procedure", ours.split(result["procedure"], len(values)))
     print_steps("plain", theirs.split(result["plain"], len(values)))
     return result
@@ -359,6 +402,8 @@ def bench_deliveries(env, reviewer, customers, products):
         plain,
         pickings,
         ("pack check + validate + shipping e-mail", "validate"),
+        # One round: the row's goal is its queries, and its variants are many.
+        repeat=1,
     )
     print_steps("procedure", ours.split(result["procedure"], len(pickings)))
     print_steps("plain", theirs.split(result["plain"], len(pickings)))
@@ -403,6 +448,7 @@ def bench_deliveries(env, reviewer, customers, products):
             "in one call: pack check + validate + shipping e-mails",
             "in one call: validate",
         ),
+        repeat=1,
     )
     for key in ("queries", "seconds"):
         plain_value = batches["plain"][key]
@@ -1110,10 +1156,13 @@ def bench_import(env, user, customers, products):
     warm_plain = plain_file[: plain_file.index(b"\nBENCH-00005")]
     measure(env, "warm-up", warm_addon, quiet=True)
     measure(env, "warm-up", lambda: plain(warm_plain), quiet=True)
-    result = {
-        "procedure": measure(env, f"batch import, {ORDERS} x {LINES}", addon),
-        "plain": measure(env, f"base_import, {ORDERS} x {LINES}", plain),
-    }
+    result = measure_sides(
+        env,
+        {
+            "procedure": (f"batch import, {ORDERS} x {LINES}", addon),
+            "plain": (f"base_import, {ORDERS} x {LINES}", plain),
+        },
+    )
     # Rows per second of each side, and ours over base_import's.
     for side in ("procedure", "plain"):
         seconds = result[side]["seconds"]
