@@ -340,6 +340,28 @@ class TestReviewDecision(OrderProcedureCase):
         self.assertFalse(done.notified_partner_ids)
         self.assertEqual(odoo_done.notified_partner_ids, self.manager.partner_id)
 
+    def test_file_of_a_review_activity_goes_to_its_done_message(self):
+        """A file attached to the review activity takes Odoo's own Mark Done,
+        which moves it to the done message."""
+        order = self._create_order([(self.product_in_stock, 1)], user=self.receiver)
+        self._submit(order)
+        self._tick_manual_items(order)
+        activity = order.activity_ids
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": "customer-specification.pdf",
+                "raw": b"%PDF-1.4 specification",
+                "res_model": "mail.activity",
+                "res_id": activity.id,
+            }
+        )
+        order.with_user(self.reviewer).action_review_approve()
+        self.assertFalse(order.activity_ids)
+        done = self._review_done_message(order)
+        self.assertEqual(len(done), 1)
+        self.assertEqual(done.attachment_ids, attachment)
+        self.assertIn("Approved", str(done.body))
+
     def test_approval_blocked_by_failing_items(self):
         self.env.ref("order_mgmt_procedure.review_rule_payment_terms").blocking = True
         order = self._create_order(
