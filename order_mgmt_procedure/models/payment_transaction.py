@@ -1,5 +1,7 @@
 from odoo import models
 
+from .sale_order_review import PAID_ONLINE
+
 
 class PaymentTransaction(models.Model):
     _inherit = "payment.transaction"
@@ -9,5 +11,5 @@ class PaymentTransaction(models.Model):
         # automatic step, tracked in the company's language.
         self.env["sale.order"]._track_in_procedure_lang()
         return super(
-            PaymentTransaction, self.with_context(order_review_paid_online=True)
+            PaymentTransaction, self.with_context(order_review_paid_online=PAID_ONLINE)
         )._check_amount_and_confirm_order()

@@ -8,6 +8,7 @@ from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.sql import column_exists
 
 from ..tools.assignment import pick_assignees
+from ..tools.data_loading import loading_module_data
 from ..tools.text import join_items
 from .order_review_rule import AUTOMATIC_CHECK_TYPES
 
@@ -19,6 +20,25 @@ REVIEW_STATES = [
 ]
 
 REVIEW_ACTIVITY = "order_mgmt_procedure.mail_activity_type_order_review"
+
+
+# Marks the confirmation of orders paid online (see payment.transaction): a
+# value no XML-RPC or JSON-RPC client can send in its context.
+PAID_ONLINE = object()
+
+
+class _ReviewApproval:
+    """The review values an approval gives its orders, carried in the context
+    of the confirmation it makes: written with Odoo's own confirmation write
+    (one write of the orders, not two). No XML-RPC or JSON-RPC client can
+    send one: a user's context never carries it. Equal only to itself, as
+    Odoo compares contexts to reuse an environment."""
+
+    __slots__ = ("order_ids", "values")
+
+    def __init__(self, order_ids, values):
+        self.order_ids = frozenset(order_ids)
+        self.values = values
 
 
 class SaleOrder(models.Model):
@@ -259,19 +279,20 @@ class SaleOrder(models.Model):
                     "next": {"type": "ir.actions.client", "tag": "soft_reload"},
                 },
             }
-        self._set_review_state(
-            {
-                "review_state": "approved",
-                "review_user_id": self.env.uid,
-                "review_date": fields.Datetime.now(),
-            }
-        )
+        approval = self._prepare_review_approval_vals()
+        to_confirm = self.filtered(lambda o: o.state in ("draft", "sent"))
+        # Orders confirmed before their review (paid online) are only marked
+        # approved; the others get the approval with their confirmation.
+        (self - to_confirm)._set_review_state(approval)
         # The procedure's notes (here the done activity) are written in the
         # company's language.
         for lang, orders in self._group_by_procedure_lang().items():
             orders = orders.with_context(lang=lang)
             orders._close_review_activities(orders.env._("Approved"))
-        self.filtered(lambda o: o.state in ("draft", "sent")).action_confirm()
+        if to_confirm:
+            to_confirm.with_context(
+                order_review_approval=_ReviewApproval(to_confirm.ids, approval)
+            ).action_confirm()
         return True
 
     def action_review_return(self):
@@ -345,6 +366,16 @@ class SaleOrder(models.Model):
 
     # === BUSINESS METHODS: confirmation === #
 
+    def _get_review_approval(self):
+        """The approval the current confirmation of the orders makes, if any
+        (see action_review_approve)."""
+        approval = self.env.context.get("order_review_approval")
+        if isinstance(approval, _ReviewApproval) and approval.order_ids.issuperset(
+            self.ids
+        ):
+            return approval
+        return None
+
     def _needs_review_before_confirmation(self):
         """Whether the order may only be confirmed by an approved review.
         Modules' data files (other modules' demo orders) confirm orders at
@@ -353,8 +384,9 @@ class SaleOrder(models.Model):
         return (
             self.company_id.order_review_required
             and self.review_state != "approved"
-            and not self.env.context.get("install_mode")
-            and not self.env.context.get("order_review_paid_online")
+            and not self._get_review_approval()
+            and not loading_module_data(self.env)
+            and self.env.context.get("order_review_paid_online") is not PAID_ONLINE
         )
 
     def _confirmation_error_message(self):
@@ -367,9 +399,31 @@ class SaleOrder(models.Model):
             orders=self.display_name,
         )
 
+    def _prepare_confirmation_values(self):
+        values = super()._prepare_confirmation_values()
+        approval = self._get_review_approval()
+        if approval:
+            values.update(approval.values)
+        return values
+
+    def _check_procedure_facts(self, vals_list, defaults=False):
+        # The confirmation's write of an approval carries the approval's
+        # review values, and only them.
+        approval = self._get_review_approval()
+        if approval and not defaults:
+            vals_list = [
+                {
+                    name: value
+                    for name, value in vals.items()
+                    if name not in approval.values or value != approval.values[name]
+                }
+                for vals in vals_list
+            ]
+        return super()._check_procedure_facts(vals_list, defaults=defaults)
+
     def _action_confirm(self):
         result = super()._action_confirm()
-        if self.env.context.get("order_review_paid_online"):
+        if self.env.context.get("order_review_paid_online") is PAID_ONLINE:
             # The customer paid online: the order went on, and is reviewed
             # after the fact.
             paid = self.filtered(
@@ -392,6 +446,14 @@ class SaleOrder(models.Model):
 
     def _set_review_state(self, vals):
         self._write_procedure_facts(vals)
+
+    def _prepare_review_approval_vals(self):
+        """The review values of the orders' approval by the current user."""
+        return {
+            "review_state": "approved",
+            "review_user_id": self.env.uid,
+            "review_date": fields.Datetime.now(),
+        }
 
     def _reset_review(self):
         """Back to not submitted, without approval or checklist."""

@@ -483,13 +483,44 @@ class TestReviewDecision(OrderProcedureCase):
         order.with_user(self.reviewer).action_confirm()
         self.assertEqual(order.state, "sale")
 
+    def _pay_online(self, order):
+        """The customer pays the quotation online in full: a payment
+        transaction done, which Odoo's payment confirms the order with."""
+        method = self.env.ref("payment.payment_method_unknown")
+        provider = self.env["payment.provider"].create(
+            {
+                "name": "Test Provider",
+                "code": "none",
+                "state": "test",
+                "payment_method_ids": [(6, 0, method.ids)],
+            }
+        )
+        method.active = True
+        transaction = self.env["payment.transaction"].create(
+            {
+                "provider_id": provider.id,
+                "payment_method_id": method.id,
+                "amount": order.amount_total,
+                "currency_id": order.currency_id.id,
+                "partner_id": order.partner_id.id,
+                "reference": f"{order.name}-paid",
+                "operation": "online_redirect",
+                "sale_order_ids": [(6, 0, order.ids)],
+            }
+        )
+        transaction._set_done()
+        return transaction._check_amount_and_confirm_order()
+
     def test_paid_online_is_confirmed_and_reviewed_after(self):
         order = self._create_order([(self.product_in_stock, 1)], user=self.receiver)
-        order.with_context(order_review_paid_online=True).action_confirm()
+        self.assertEqual(self._pay_online(order), order)
         self.assertEqual(order.state, "sale")
         self.assertEqual(order.review_state, "to_review")
         self.assertTrue(order.review_line_ids)
-        self.assertIn("before review", order.message_ids[0].body)
+        self.assertTrue(
+            order.message_ids.filtered(lambda m: "before review" in m.body),
+            "the reviewers are told it was confirmed before review",
+        )
         self._tick_manual_items(order)
         order.with_user(self.reviewer).action_review_approve()
         self.assertEqual(order.review_state, "approved")

@@ -120,6 +120,51 @@ class TestProcedureGuards(OrderProcedureCase):
         with self.assertRefused(UserError, "must be approved in review"):
             order.action_confirm()
 
+    def test_a_client_context_opens_no_gate(self):
+        """The contexts the procedure's own steps use (modules' data loading,
+        an online payment, an approval's confirmation) are no way around it
+        for a client that sends them."""
+        forged = [
+            {"install_mode": True},
+            {"order_review_paid_online": True},
+            {"order_review_approval": {"review_state": "approved"}},
+        ]
+        order = self._create_order([(self.product_in_stock, 1)], user=self.receiver)
+        for context in forged:
+            with self.subTest(context=context):
+                with self.assertRefused(UserError, "must be approved in review"):
+                    order.with_user(self.reviewer).with_context(
+                        **context
+                    ).action_confirm()
+                self.assertEqual(order.state, "draft")
+                self.assertEqual(order.review_state, "draft")
+        with self.assertRefused(AccessError, "Review Status changes only through"):
+            order.with_user(self.reviewer).with_context(
+                order_review_approval={"review_state": "approved"}
+            ).write({"review_state": "approved"})
+
+        delivery = self._create_reviewed_order([(self.product_in_stock, 1)]).picking_ids
+        delivery.move_ids.quantity = 1
+        delivery.move_ids.picked = True
+        with self.assertRefused(UserError, "have not been checked against the order"):
+            delivery.with_user(self.warehouse_user).with_context(
+                install_mode=True, skip_sms=True
+            ).button_validate()
+        self.assertEqual(delivery.state, "assigned")
+
+        vendor = self.env["res.partner"].create({"name": "Fly-by-night Ltd"})
+        purchase = self.env["purchase.order"].create(
+            {
+                "partner_id": vendor.id,
+                "order_line": [
+                    Command.create({"product_id": self.product_in_stock.id})
+                ],
+            }
+        )
+        with self.assertRefused(UserError, "Only qualified suppliers"):
+            purchase.with_context(install_mode=True).button_confirm()
+        self.assertEqual(purchase.state, "draft")
+
     def test_receiver_cannot_write_the_procedure_facts(self):
         order = self._shipped_order()
         mine = order.with_user(self.receiver)
