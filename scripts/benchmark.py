@@ -880,12 +880,13 @@ def bench_crons(env, customers, products):
         count = 1 if size >= CRON_LONG_SIZE else CRON_REPEAT
         for index in range(count):
             suffix = f", round {index + 1} of {count}" if count > 1 else ""
-            start = time.perf_counter()
-            setup_completed(env, customers, products, size)
-            print(
-                f"  (set up {size} completed orders and requests in "
-                f"{time.perf_counter() - start:.0f} s)",
-                flush=True,
+            set_up(
+                f"{size} completed orders and requests",
+                setup_completed,
+                env,
+                customers,
+                products,
+                size,
             )
             rounds["close windows"].append(
                 run_scheduled(
@@ -901,12 +902,13 @@ def bench_crons(env, customers, products):
                     f"overdue returns flagged, {size} requests{suffix}",
                 )
             )
-            start = time.perf_counter()
-            setup_waiting(env, customers, missing, size)
-            print(
-                f"  (set up {size} orders awaiting replenishment in "
-                f"{time.perf_counter() - start:.0f} s)",
-                flush=True,
+            set_up(
+                f"{size} orders awaiting replenishment",
+                setup_waiting,
+                env,
+                customers,
+                missing,
+                size,
             )
             rounds["stock re-check"].append(
                 run_scheduled(
@@ -922,22 +924,26 @@ def bench_crons(env, customers, products):
 CRON_ROWS = ("close windows", "flag overdue", "stock re-check")
 
 
+def set_up(label, function, *args):
+    """Run the set-up ``function(*args)`` (not measured), print its seconds."""
+    start = time.perf_counter()
+    function(*args)
+    print(f"  (set up {label} in {time.perf_counter() - start:.0f} s)", flush=True)
+
+
 def mean_round(entries):
-    """A scheduled action's row from its rounds: each measure's mean, and
-    every round's wall seconds (``rounds_seconds``)."""
-    if len(entries) == 1:
-        return entries[0]
+    """A scheduled action's row from its rounds: each measure's mean (None
+    when a round lacks it), the rounds and every round's wall seconds."""
     row = dict(entries[0])
     for key, value in entries[0].items():
-        if isinstance(value, (int, float)) and all(
-            entry.get(key) is not None for entry in entries
-        ):
-            mean = sum(entry[key] for entry in entries) / len(entries)
-            row[key] = round(mean, 3) if isinstance(value, float) else round(mean, 1)
-            if row[key] == int(row[key]) and isinstance(value, int):
-                row[key] = int(row[key])
-        elif value is not None and any(entry.get(key) is None for entry in entries):
+        if not isinstance(value, (int, float)):
+            continue
+        values = [entry.get(key) for entry in entries]
+        if None in values:
             row[key] = None
+            continue
+        mean = sum(values) / len(values)
+        row[key] = round(mean, 3) if isinstance(value, float) else round(mean, 1)
     row["rounds"] = len(entries)
     row["rounds_seconds"] = [entry["seconds"] for entry in entries]
     return row
