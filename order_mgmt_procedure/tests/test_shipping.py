@@ -307,6 +307,18 @@ class TestShipping(OrderProcedureCase):
                 "pdftotext (Debian package poppler-utils) is not installed: the "
                 "label's text cannot be read"
             )
+        fc_list = shutil.which("fc-list")
+        fonts = (
+            fc_list
+            and subprocess.run(
+                [fc_list, ":lang=zh"], capture_output=True, check=False
+            ).stdout.strip()
+        )
+        if not fonts:
+            self.skipTest(
+                "no CJK font is installed (Debian package fonts-noto-cjk): the "
+                "label's Chinese cannot be printed"
+            )
         pdf, report_type = Report.with_context(
             force_report_rendering=True, lang=lang or self.env.lang
         )._render_qweb_pdf(
