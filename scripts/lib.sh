@@ -103,7 +103,7 @@ write_odoo_config() {
     local file=$1 data_dir=$2
     {
         if [ -n "${ODOO_RC:-}" ] && [ -f "$ODOO_RC" ]; then
-            grep -v -E '^\s*(addons_path|data_dir)\s*=' "$ODOO_RC"
+            grep -v -E '^\s*(addons_path|data_dir|http_interface)\s*=' "$ODOO_RC"
         else
             echo "[options]"
             echo "db_host = $DB_HOST"
