@@ -3,6 +3,7 @@ approve (which confirms the order) and return for revision."""
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.sql import column_exists
@@ -625,26 +626,34 @@ class SaleOrder(models.Model):
     def _close_review_activities(self, feedback):
         """Mark the orders' review activities done with ``feedback``, as
         Odoo's activity_feedback does: the activity archived, its done
-        message in the chatter. The activities are found and read in one go,
-        and when nothing of them needs Odoo's own path (a file attached to an
-        activity, someone following the orders' activities, who is told), the
-        done messages are logged in one insert for the orders of the call."""
-        if self.env.context.get("mail_activity_automation_skip"):
+        message in the chatter. The activities of the orders that need
+        nothing of Odoo's own path (see _needs_odoo_done_sql) are found and
+        read in one query and their done messages logged in one insert;
+        the other orders' activities, found by a second query only when some
+        order is left, take Odoo's Mark Done."""
+        if not self or self.env.context.get("mail_activity_automation_skip"):
             return
         activity_type_id = self.env["ir.model.data"]._xmlid_to_res_id(REVIEW_ACTIVITY)
+        review_activities = [
+            ("res_model", "=", self._name),
+            ("activity_type_id", "=", activity_type_id),
+            ("automated", "=", True),
+        ]
         Activity = self.env["mail.activity"]
+        self.env["ir.attachment"].flush_model(["res_model", "res_id"])
+        self.env["mail.followers"].flush_model()
         # sudo: the review activities of orders the user was just allowed to
         # approve or return (checked by the caller), whoever they were given
         # to: read without mail.activity's record-by-record access filter.
-        activities = (
+        simple = (
             Activity.sudo()
             .search_fetch(
-                [
-                    ("res_model", "=", self._name),
-                    ("res_id", "in", self.ids),
-                    ("activity_type_id", "=", activity_type_id),
-                    ("automated", "=", True),
-                ],
+                Domain(review_activities)
+                & Domain("res_id", "in", self.ids)
+                # 'not any!' with SQL: the orders' ids not in the subquery.
+                & Domain(
+                    "res_id", "not any!", self._needs_odoo_done_sql(activity_type_id)
+                ),
                 # What the ORM would read on first access (the note included).
                 [
                     name
@@ -654,50 +663,48 @@ class SaleOrder(models.Model):
             )
             .with_env(self.env)
         )
-        if not activities:
-            return
-        if self._review_activities_need_odoo_done(activities):
-            activities.action_feedback(feedback=feedback)
-            return
-        self._log_activities_done(activities, feedback)
-        activities.write({"active": False, "feedback": feedback})
+        if any(activity.chaining_type == "trigger" for activity in simple):
+            # A next activity to schedule: Odoo's path does it.
+            simple.action_feedback(feedback=feedback)
+        elif simple:
+            self._log_activities_done(simple, feedback)
+            simple.write({"active": False, "feedback": feedback})
+        others = self.browse(set(self.ids) - set(simple.mapped("res_id")))
+        if others:
+            Activity.sudo().search(
+                [*review_activities, ("res_id", "in", others.ids)]
+            ).with_env(self.env).action_feedback(feedback=feedback)
 
-    def _review_activities_need_odoo_done(self, activities):
-        """Whether marking ``activities`` done needs Odoo's own path: a file
-        attached to one of them (moved to its done message), a next activity
-        to chain, or a follower of the orders subscribed to Activities (whom
-        Odoo's done message notifies). One query."""
-        if any(activity.chaining_type == "trigger" for activity in activities):
-            return True
-        self.env["ir.attachment"].flush_model(["res_model", "res_id"])
-        self.env["mail.followers"].flush_model()
-        return bool(
-            self.env.execute_query(
-                SQL(
-                    """
-                    SELECT 1 FROM ir_attachment
-                     WHERE res_model = 'mail.activity' AND res_id IN %s
-                    UNION ALL
-                    SELECT 1 FROM mail_followers fol
-                      JOIN mail_followers_mail_message_subtype_rel rel
-                        ON rel.mail_followers_id = fol.id
-                     WHERE fol.res_model = %s AND fol.res_id IN %s
-                       AND rel.mail_message_subtype_id = %s
-                     LIMIT 1
-                    """,
-                    tuple(activities.ids),
-                    self._name,
-                    tuple(self.ids),
-                    self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_activities"),
-                )
-            )
+    def _needs_odoo_done_sql(self, activity_type_id):
+        """The orders among these whose review activities need Odoo's own
+        Mark Done: a file attached to one of them (moved to its done
+        message), or a follower subscribed to Activities (whom Odoo's done
+        message notifies)."""
+        return SQL(
+            """
+            SELECT act.res_id FROM mail_activity act
+              JOIN ir_attachment att
+                ON att.res_model = 'mail.activity' AND att.res_id = act.id
+             WHERE act.res_model = %(model)s AND act.res_id IN %(ids)s
+               AND act.activity_type_id = %(type)s
+            UNION ALL
+            SELECT fol.res_id FROM mail_followers fol
+              JOIN mail_followers_mail_message_subtype_rel rel
+                ON rel.mail_followers_id = fol.id
+             WHERE fol.res_model = %(model)s AND fol.res_id IN %(ids)s
+               AND rel.mail_message_subtype_id = %(subtype)s
+            """,
+            model=self._name,
+            ids=tuple(self.ids),
+            type=activity_type_id,
+            subtype=self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_activities"),
         )
 
     def _log_activities_done(self, activities, feedback):
         """The done messages of ``activities``, as Odoo's _action_done posts
         them (its template, the activity's type and subtype Activities, the
         user as author), in one insert; nobody to notify (see
-        _review_activities_need_odoo_done)."""
+        _needs_odoo_done_sql)."""
         author_id, email_from = self._message_compute_author()
         subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_activities")
         reply_to = self.env["mail.thread"]._notify_get_reply_to(

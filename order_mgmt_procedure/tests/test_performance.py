@@ -17,9 +17,10 @@ QUERIES_TO_STAGE_500_ORDERS = 7
 QUERIES_TO_PRIORITIZE_500_ORDERS = 10
 # What approving adds to Odoo's own confirmation of the same order: the
 # lock, the checklist refreshed (the free stock in one query), the review
-# state, the activity found and read at once, archived and its done message
-# logged (one query to know nobody follows the order's activities).
-QUERIES_APPROVAL_ADDS = 18
+# state, the activity found and read in one query with the check that nobody
+# follows the order's activities and no file is attached to it, archived and
+# its done message logged.
+QUERIES_APPROVAL_ADDS = 17
 # One batch of a scheduled action, whatever its size.
 QUERIES_TO_CLOSE_A_BATCH_OF_WINDOWS = 12
 QUERIES_TO_FLAG_A_BATCH_OF_OVERDUE_RETURNS = 20

@@ -362,6 +362,44 @@ class TestReviewDecision(OrderProcedureCase):
         self.assertEqual(done.attachment_ids, attachment)
         self.assertIn("Approved", str(done.body))
 
+    def test_one_approval_of_orders_with_and_without_a_file(self):
+        """Approved in one call: the order whose activity carries a file
+        takes Odoo's Mark Done (the file moved to its message), the other
+        the logged done message, and an order whose activity was deleted is
+        approved all the same."""
+        team = self.env["crm.team"].create(
+            {"name": "Key Accounts", "user_id": self.reviewer.id}
+        )
+        orders = self.env["sale.order"]
+        for __ in range(3):
+            order = self._create_order(
+                [(self.product_in_stock, 1)], user=self.receiver, team_id=team.id
+            )
+            self._submit(order)
+            self._tick_manual_items(order)
+            orders |= order
+        with_file, plain, without_activity = orders
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": "drawing.pdf",
+                "raw": b"%PDF-1.4 drawing",
+                "res_model": "mail.activity",
+                "res_id": with_file.activity_ids.id,
+            }
+        )
+        without_activity.activity_ids.unlink()
+        orders.with_user(self.reviewer).action_review_approve()
+
+        self.assertEqual(set(orders.mapped("state")), {"sale"})
+        self.assertFalse(orders.activity_ids)
+        moved = self._review_done_message(with_file)
+        self.assertEqual(moved.attachment_ids, attachment)
+        logged = self._review_done_message(plain)
+        self.assertEqual(len(logged), 1)
+        self.assertFalse(logged.attachment_ids)
+        self.assertEqual(logged.body, moved.body)
+        self.assertFalse(self._review_done_message(without_activity))
+
     def test_approval_blocked_by_failing_items(self):
         self.env.ref("order_mgmt_procedure.review_rule_payment_terms").blocking = True
         order = self._create_order(
