@@ -297,23 +297,28 @@ class TestReviewDecision(OrderProcedureCase):
         )
         self.assertEqual(follower.subtype_ids, self.env.ref("mail.mt_comment"))
 
-    def test_approval_marks_the_review_activity_done(self):
-        """The review activity is archived with the approval as feedback and
-        its done message is Odoo's: the same body, type and author as
-        Odoo's own Mark Done, which is used when someone follows the order's
-        activities (and is told)."""
-        # One reviewer for both: the team leader.
+    def _ready_for_the_team_leader(self, count):
+        """``count`` orders submitted and ticked, all given to one reviewer:
+        the leader of their sales team."""
         team = self.env["crm.team"].create(
             {"name": "Key Accounts", "user_id": self.reviewer.id}
         )
         orders = self.env["sale.order"]
-        for __ in range(2):
+        for __ in range(count):
             order = self._create_order(
                 [(self.product_in_stock, 1)], user=self.receiver, team_id=team.id
             )
             self._submit(order)
             self._tick_manual_items(order)
             orders |= order
+        return orders
+
+    def test_approval_marks_the_review_activity_done(self):
+        """The review activity is archived with the approval as feedback and
+        its done message is Odoo's: the same body, type and author as
+        Odoo's own Mark Done, which is used when someone follows the order's
+        activities (and is told)."""
+        orders = self._ready_for_the_team_leader(2)
         odoo_path = orders[1]
         # The manager follows the second order's activities: Odoo's path.
         odoo_path.message_subscribe(
@@ -367,17 +372,7 @@ class TestReviewDecision(OrderProcedureCase):
         takes Odoo's Mark Done (the file moved to its message), the other
         the logged done message, and an order whose activity was deleted is
         approved all the same."""
-        team = self.env["crm.team"].create(
-            {"name": "Key Accounts", "user_id": self.reviewer.id}
-        )
-        orders = self.env["sale.order"]
-        for __ in range(3):
-            order = self._create_order(
-                [(self.product_in_stock, 1)], user=self.receiver, team_id=team.id
-            )
-            self._submit(order)
-            self._tick_manual_items(order)
-            orders |= order
+        orders = self._ready_for_the_team_leader(3)
         with_file, plain, without_activity = orders
         attachment = self.env["ir.attachment"].create(
             {
