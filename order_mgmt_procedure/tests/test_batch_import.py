@@ -56,9 +56,9 @@ DELIVERY_HEADER = [
 # Queries to check a whole file: one per kind of lookup (and the templates of
 # the products found), whatever its size.
 QUERIES_TO_CHECK_A_FILE = 8
-# Queries of one more order of two lines in an import (its name from Odoo's
-# sequence: search and next value); the rest does not grow with the orders.
-QUERIES_TO_CREATE_AN_ORDER = 2
+# Queries of one more order of two lines in an import: none, the orders'
+# names are drawn from Odoo's sequence at once for a chunk of orders.
+QUERIES_TO_CREATE_AN_ORDER = 0
 
 
 def xlsx_file(rows, sheet_hook=None):
@@ -416,9 +416,9 @@ class TestBatchImportValidFiles(BatchImportCase):
         self.assertEqual(counts[0], counts[1], "20 times the rows, same queries")
 
     def test_creation_queries_per_order(self):
-        """Creating the orders: the orders' names (two queries each, Odoo's
-        sequence) and a constant part; defaults, warehouse and the lines'
-        analytic distribution are worked out once for the file."""
+        """Creating the orders: a constant number of queries; names, defaults,
+        warehouse and the lines' analytic distribution are worked out once
+        for the file."""
 
         def rows(orders):
             return [
@@ -443,6 +443,47 @@ class TestBatchImportValidFiles(BatchImportCase):
             self.assertEqual(len(created.order_line), 2 * orders)
         per_order = (counts[30] - counts[10]) / 20
         self.assertLessEqual(per_order, QUERIES_TO_CREATE_AN_ORDER)
+
+    def test_orders_numbered_by_the_sale_order_sequence(self):
+        """The imported orders take the next numbers of Odoo's sale.order
+        sequence, in the order of the file, as if each had been created
+        alone; a sequence by date range (or without gaps) numbers them
+        through Odoo's own way."""
+        sequence = self.env["ir.sequence"].search(
+            [
+                ("code", "=", "sale.order"),
+                ("company_id", "in", [self.company.id, False]),
+            ],
+            order="company_id",
+            limit=1,
+        )
+
+        def rows(prefix):
+            return [
+                HEADER,
+                *([f"{prefix}-{i}", "T-DIST-01", "T-CAB", 1, 10] for i in range(3)),
+            ]
+
+        start = sequence.number_next_actual
+        expected = [sequence.get_next_char(start + i) for i in range(3)]
+        self._wizard(csv_file(rows("SEQ-A")), "orders.csv").action_import()
+        orders = self.env["sale.order"].search(
+            [("client_order_ref", "like", "SEQ-A-")], order="client_order_ref"
+        )
+        self.assertEqual(orders.mapped("name"), expected)
+        after = self.env["sale.order"].create({"partner_id": self.distributor.id})
+        self.assertEqual(after.name, sequence.get_next_char(start + 3))
+
+        sequence.write({"use_date_range": True, "prefix": "IMP/%(range_year)s/"})
+        self._wizard(csv_file(rows("SEQ-B")), "orders.csv").action_import()
+        orders = self.env["sale.order"].search(
+            [("client_order_ref", "like", "SEQ-B-")], order="client_order_ref"
+        )
+        year = datetime.date.today().year
+        self.assertEqual(
+            orders.mapped("name"),
+            [f"IMP/{year}/{number:0{sequence.padding}d}" for number in (1, 2, 3)],
+        )
 
 
 @tagged("post_install", "-at_install")
