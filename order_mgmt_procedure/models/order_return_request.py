@@ -554,10 +554,6 @@ class OrderReturnRequest(models.Model):
                 self.env["mail.activity"].with_context(
                     mail_activity_quick_update=True
                 ).create(batch._prepare_overdue_activity_vals(activity_type))
-                # The activities' document names are computed next, one record
-                # at a time: their names are loaded for the whole batch first.
-                batch.invalidate_recordset(["name"])
-                batch.fetch(["name"])
                 self.env.flush_all()
             flagged += len(batch)
             last = len(candidates) < batch_size
@@ -582,9 +578,12 @@ class OrderReturnRequest(models.Model):
         note is stored, in the company's language."""
         model_id = self.env["ir.model"]._get_id(self._name)
         today = fields.Date.context_today(self)
+        # The names of the batch's requests read at once.
+        self.fetch(["name"])
         vals_list = []
         for request in self:
             env = request._with_procedure_lang().env
+            user = request.approved_by_id or self.env.user
             vals_list.append(
                 {
                     "res_model_id": model_id,
@@ -594,7 +593,13 @@ class OrderReturnRequest(models.Model):
                         "Due on %(date)s.", date=format_date(env, request.deadline)
                     ),
                     "date_deadline": today,
-                    "user_id": (request.approved_by_id or self.env.user).id,
+                    "user_id": user.id,
+                    # The document's name and the assignee's time zone, stored
+                    # fields Odoo computes from the two above, given: stored
+                    # with the activities' insert, not by an update of the
+                    # batch after it. sudo: as Odoo computes the name.
+                    "res_name": request.sudo().display_name,
+                    "user_tz": user.tz,
                 }
             )
         return vals_list

@@ -23,7 +23,7 @@ QUERIES_TO_PRIORITIZE_500_ORDERS = 10
 QUERIES_APPROVAL_ADDS = 17
 # One batch of a scheduled action, whatever its size.
 QUERIES_TO_CLOSE_A_BATCH_OF_WINDOWS = 12
-QUERIES_TO_FLAG_A_BATCH_OF_OVERDUE_RETURNS = 20
+QUERIES_TO_FLAG_A_BATCH_OF_OVERDUE_RETURNS = 18
 # Writing a field the procedure does not depend on, on 100 orders.
 QUERIES_FOR_AN_UNRELATED_WRITE = 4
 # Submitting one order for review (the registry's caches filled): the lock,

@@ -266,11 +266,18 @@ class TestScheduledActionBatches(OrderProcedureCase):
 
     def test_overdue_flagged_with_progress(self):
         requests = self._overdue_requests(5)
+        self.manager.tz = "Asia/Shanghai"
         progress, __ = self._run(FLAG_OVERDUE, batch_size=2)
         self.assertEqual(len(progress), 1, "one call did every batch")
         self.assertEqual((progress.done, progress.remaining), (5, 0))
-        self.assertEqual(len(self._overdue_activities(requests)), 5)
-        self.assertEqual(self._overdue_activities(requests).user_id, self.manager)
+        activities = self._overdue_activities(requests)
+        self.assertEqual(len(activities), 5)
+        self.assertEqual(activities.user_id, self.manager)
+        # What Odoo would compute for them, stored with their insert.
+        self.assertEqual(
+            sorted(activities.mapped("res_name")), sorted(requests.mapped("name"))
+        )
+        self.assertEqual(set(activities.mapped("user_tz")), {"Asia/Shanghai"})
 
     def test_overdue_run_cut_resumes_without_redoing(self):
         requests = self._overdue_requests(5)
