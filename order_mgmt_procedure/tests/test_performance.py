@@ -181,6 +181,14 @@ class TestQueryBudgets(OrderProcedureCase):
             len(orders.message_ids.filtered(lambda m: m.tracking_value_ids)), 0
         )
 
+    def test_nothing_depends_on_the_window_closing(self):
+        """The scheduled action writes the closing in one statement, not by
+        Odoo's write: right only while no field depends on the flag and it
+        is not tracked."""
+        field = self.env["sale.order"]._fields["after_sales_closed"]
+        self.assertFalse(list(self.env.registry.get_dependent_fields(field)))
+        self.assertFalse(getattr(field, "tracking", None))
+
     def test_overdue_flags_work_in_batches(self):
         orders = self._completed_without_window(60)
         requests = self.env["order.return.request"].create(

@@ -147,6 +147,24 @@ class TestScheduledActionBatches(OrderProcedureCase):
         self.assertEqual((progress.done, progress.remaining), (5, 0))
         self.assertTrue(all(orders.mapped("after_sales_closed")))
 
+    def test_windows_closed_in_one_update_a_batch(self):
+        """The closing is one statement a batch, not Odoo's write (which
+        runs every module's write override on the batch's orders): the
+        orders written by the scheduled action's user, and read back closed."""
+        orders = self._ended_windows(3)
+        with self._statements() as statements:
+            progress, __ = self._run(CLOSE_WINDOWS, batch_size=2)
+        self.assertEqual((progress.done, progress.remaining), (3, 0))
+        updates = [
+            code
+            for code in statements
+            if code.lstrip().startswith("UPDATE sale_order")
+            and "after_sales_closed" in code
+        ]
+        self.assertEqual(len(updates), 2, "one a batch")
+        self.assertTrue(all(orders.mapped("after_sales_closed")))
+        self.assertEqual(orders.write_uid, self.env.ref(CLOSE_WINDOWS).user_id)
+
     def test_windows_run_cut_resumes_without_redoing(self):
         orders = self._ended_windows(5)
         triggers = self._triggers(CLOSE_WINDOWS)
