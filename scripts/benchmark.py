@@ -321,17 +321,23 @@ def bench_confirm(env, receiver, reviewer, customers, products):
     return result
 
 
-def bench_confirm_interleaved(env, receiver, reviewer, customers, products):
+def bench_confirm_interleaved(
+    env, receiver, reviewer, customers, products, status=None
+):
     """The confirm row's two paths taken order by order in turn (ours then
     plain for one order, plain then ours for the next), each order's flush
     its own: both sides meet this machine's CPU at the same speeds, which
     whole runs of each side one after the other do not (a fixed CPU loop
     varies by as much as 60 % from one second to the next here). Wall and
     CPU time and queries summed by side; the switch set between two orders,
-    not timed. Rolled back at the end."""
+    not timed. With sale_tier_validation installed, its approval (one tier:
+    request, validate, confirm) is a third side taken in the same turns,
+    its tier definition active only for its own orders. Rolled back at the
+    end."""
     values = order_values(customers, products, FLOW_ORDERS, LINES)
     company = env.company
     cr = env.cr
+    with_tier = bool(status) and status.get("sale_tier_validation") is None
 
     def procedure(vals):
         order = env(user=receiver)["sale.order"].create(vals)
@@ -345,16 +351,43 @@ def bench_confirm_interleaved(env, receiver, reviewer, customers, products):
     def plain(vals):
         env(user=reviewer)["sale.order"].create(vals).action_confirm()
 
+    def tier(vals):
+        order = env(user=receiver)["sale.order"].create(vals)
+        order.request_validation()
+        order = order.with_user(reviewer)
+        order.validate_tier()
+        order.action_confirm()
+        if order.state != "sale":
+            raise RuntimeError(f"tier validation: {order.name} unconfirmed")
+
     sides = {"procedure": (procedure, True), "plain": (plain, False)}
+    if with_tier:
+        sides["tier"] = (tier, False)
     totals = {key: {"queries": 0, "seconds": 0.0, "cpu_seconds": 0.0} for key in sides}
     finish_as_committed(cr)
     env.invalidate_all()
     with cr.savepoint(flush=False) as savepoint:
+        definition = (
+            env["tier.definition"].create(
+                {
+                    "name": "Bench approval",
+                    "model_id": env["ir.model"]._get_id("sale.order"),
+                    "review_type": "individual",
+                    "reviewer_id": reviewer.id,
+                }
+            )
+            if with_tier
+            else None
+        )
         for index, vals in enumerate(copy.deepcopy(values[:5]) + values):
-            keys = list(sides) if index % 2 == 0 else list(sides)[::-1]
+            # Each side first in turn.
+            keys = list(sides)
+            keys = keys[index % len(keys) :] + keys[: index % len(keys)]
             for key in keys:
                 function, review = sides[key]
                 company.order_review_required = review
+                if definition:
+                    definition.active = key == "tier"
                 finish_as_committed(cr)
                 queries = cr.sql_log_count
                 wall, cpu = time.perf_counter(), time.process_time()
@@ -377,6 +410,13 @@ def bench_confirm_interleaved(env, receiver, reviewer, customers, products):
             f"CPU {total['cpu_seconds']:.2f} s",
             flush=True,
         )
+    if "tier" in totals:
+        totals["vs_peer"] = {
+            "sale_tier_validation": {
+                key: vs(totals["procedure"], totals["tier"], key)
+                for key in ("queries", "seconds", "cpu_seconds")
+            }
+        }
     return totals
 
 
@@ -1685,7 +1725,7 @@ def main(env):
     if "confirm" in selected or "peers" in selected:
         results["confirm"] = bench_confirm(env, receiver, reviewer, customers, products)
         results["interleaved"] = bench_confirm_interleaved(
-            env, receiver, reviewer, customers, products
+            env, receiver, reviewer, customers, products, status
         )
     if "deliveries" in selected:
         results["deliveries"] = bench_deliveries(env, reviewer, customers, products)
