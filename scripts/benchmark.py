@@ -321,6 +321,19 @@ def bench_confirm(env, receiver, reviewer, customers, products):
     return result
 
 
+def tier_approval(env, receiver, reviewer, vals):
+    """One order through sale_tier_validation's approval, one tier: the
+    receiver creates it and requests validation, the reviewer validates and
+    confirms."""
+    order = env(user=receiver)["sale.order"].create(vals)
+    order.request_validation()
+    order = order.with_user(reviewer)
+    order.validate_tier()
+    order.action_confirm()
+    if order.state != "sale":
+        raise RuntimeError(f"tier validation: {order.name} unconfirmed")
+
+
 def bench_confirm_interleaved(
     env, receiver, reviewer, customers, products, status=None
 ):
@@ -351,18 +364,12 @@ def bench_confirm_interleaved(
     def plain(vals):
         env(user=reviewer)["sale.order"].create(vals).action_confirm()
 
-    def tier(vals):
-        order = env(user=receiver)["sale.order"].create(vals)
-        order.request_validation()
-        order = order.with_user(reviewer)
-        order.validate_tier()
-        order.action_confirm()
-        if order.state != "sale":
-            raise RuntimeError(f"tier validation: {order.name} unconfirmed")
-
     sides = {"procedure": (procedure, True), "plain": (plain, False)}
     if with_tier:
-        sides["tier"] = (tier, False)
+        sides["tier"] = (
+            lambda vals: tier_approval(env, receiver, reviewer, vals),
+            False,
+        )
     totals = {key: {"queries": 0, "seconds": 0.0, "cpu_seconds": 0.0} for key in sides}
     finish_as_committed(cr)
     env.invalidate_all()
@@ -1496,13 +1503,7 @@ def bench_approval_peers(env, receiver, reviewer, customers, products, status):
 
             def tier(values):
                 for vals in values:
-                    order = env(user=receiver)["sale.order"].create(vals)
-                    order.request_validation()
-                    order = order.with_user(reviewer)
-                    order.validate_tier()
-                    order.action_confirm()
-                    if order.state != "sale":
-                        raise RuntimeError(f"tier validation: {order.name} unconfirmed")
+                    tier_approval(env, receiver, reviewer, vals)
                 return f"{len(values)} orders"
 
             results["sale_tier_validation"] = warm_and_measure(
