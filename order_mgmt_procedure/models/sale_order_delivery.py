@@ -276,7 +276,10 @@ class SaleOrder(models.Model):
         read every tracked field for Odoo's tracking."""
         if not self:
             return
-        self.flush_recordset(["after_sales_closed"])
+        written = ["after_sales_closed", "write_uid", "write_date"]
+        # What the cache still has to write of these fields goes first: its
+        # flush at the invalidation below would write over the statement.
+        self.flush_recordset(written)
         self.env.cr.execute(
             SQL(
                 """
@@ -289,7 +292,7 @@ class SaleOrder(models.Model):
                 tuple(self.ids),
             )
         )
-        self.invalidate_recordset(["after_sales_closed", "write_uid", "write_date"])
+        self.invalidate_recordset(written)
 
     @api.model
     def _after_window(self, after):

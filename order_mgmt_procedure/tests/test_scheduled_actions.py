@@ -74,6 +74,15 @@ class TestScheduledActionBatches(OrderProcedureCase):
         with contextmanager(self._patchExecute)(statements, flush=False):
             yield statements
 
+    def _matching(self, statements, start, *parts):
+        """The statements that start with ``start`` and contain each of
+        ``parts``."""
+        return [
+            code
+            for code in statements
+            if code.lstrip().startswith(start) and all(part in code for part in parts)
+        ]
+
     def _counted(self, statements, table):
         return [
             code
@@ -155,12 +164,7 @@ class TestScheduledActionBatches(OrderProcedureCase):
         with self._statements() as statements:
             progress, __ = self._run(CLOSE_WINDOWS, batch_size=2)
         self.assertEqual((progress.done, progress.remaining), (3, 0))
-        updates = [
-            code
-            for code in statements
-            if code.lstrip().startswith("UPDATE sale_order")
-            and "after_sales_closed" in code
-        ]
+        updates = self._matching(statements, "UPDATE sale_order", "after_sales_closed")
         self.assertEqual(len(updates), 2, "one a batch")
         self.assertTrue(all(orders.mapped("after_sales_closed")))
         self.assertEqual(orders.write_uid, self.env.ref(CLOSE_WINDOWS).user_id)
@@ -212,13 +216,12 @@ class TestScheduledActionBatches(OrderProcedureCase):
         with self._statements() as statements:
             progress, __ = self._run(CLOSE_WINDOWS, batch_size=2)
         self.assertEqual((progress.done, progress.remaining), (5, 0))
-        searches = [
-            code
-            for code in statements
-            if code.startswith('SELECT "sale_order"."id" FROM "sale_order"')
-            and "after_sales_closed" in code
-            and "LIMIT" in code
-        ]
+        searches = self._matching(
+            statements,
+            'SELECT "sale_order"."id" FROM "sale_order"',
+            "after_sales_closed",
+            "LIMIT",
+        )
         self.assertEqual(len(searches), 3, searches)
         self.assertNotIn('"id") >', searches[0])
         for code in searches[1:]:
