@@ -28,18 +28,19 @@ REVIEW_ACTIVITY = "order_mgmt_procedure.mail_activity_type_order_review"
 PAID_ONLINE = object()
 
 
-class _ReviewApproval:
-    """The review values an approval gives its orders, carried in the context
-    of the confirmation it makes: written with Odoo's own confirmation write
-    (one write of the orders, not two). No XML-RPC or JSON-RPC client can
-    send one: a user's context never carries it. Equal only to itself, as
-    Odoo compares contexts to reuse an environment."""
-
-    __slots__ = ("order_ids", "values")
-
-    def __init__(self, order_ids, values):
-        self.order_ids = frozenset(order_ids)
-        self.values = values
+# Marks the confirmation an approval makes: a value no XML-RPC or JSON-RPC
+# client can send in its context. The approval's review values wait on the
+# cursor, by order, for that confirmation's write (one write of the orders,
+# not two). The marker is the same object for every approval, so that Odoo
+# reuses the environments of one approval's confirmation for the next: a
+# context value of each approval's own made every environment of the
+# confirmation anew (and each of them found again its user, company and
+# language).
+APPROVING = object()
+_APPROVALS = "order_mgmt_procedure.review_approvals"
+# The (order id, partner id) pairs _subscribe_reviewers has just made follow
+# their orders, on the cursor while their review activities are scheduled.
+_SUBSCRIBED = "order_mgmt_procedure.review_subscribed"
 
 
 class SaleOrder(models.Model):
@@ -291,9 +292,15 @@ class SaleOrder(models.Model):
             orders = orders.with_context(lang=lang)
             orders._close_review_activities(orders.env._("Approved"))
         if to_confirm:
-            to_confirm.with_context(
-                order_review_approval=_ReviewApproval(to_confirm.ids, approval)
-            ).action_confirm()
+            approvals = self.env.cr.cache.setdefault(_APPROVALS, {})
+            approvals.update(dict.fromkeys(to_confirm.ids, approval))
+            try:
+                to_confirm.with_context(
+                    order_review_approval=APPROVING
+                ).action_confirm()
+            finally:
+                for order_id in to_confirm.ids:
+                    approvals.pop(order_id, None)
         return True
 
     def action_review_return(self):
@@ -368,14 +375,15 @@ class SaleOrder(models.Model):
     # === BUSINESS METHODS: confirmation === #
 
     def _get_review_approval(self):
-        """The approval the current confirmation of the orders makes, if any
-        (see action_review_approve)."""
-        approval = self.env.context.get("order_review_approval")
-        if isinstance(approval, _ReviewApproval) and approval.order_ids.issuperset(
-            self.ids
-        ):
-            return approval
-        return None
+        """The review values the approval of the orders gives them in the
+        confirmation it makes, if this is one (see action_review_approve)."""
+        if self.env.context.get("order_review_approval") is not APPROVING:
+            return None
+        approvals = self.env.cr.cache.get(_APPROVALS, {})
+        values = [approvals.get(order_id) for order_id in self.ids]
+        if not values or any(value is not values[0] for value in values):
+            return None
+        return values[0]
 
     def _needs_review_before_confirmation(self):
         """Whether the order may only be confirmed by an approved review.
@@ -404,7 +412,7 @@ class SaleOrder(models.Model):
         values = super()._prepare_confirmation_values()
         approval = self._get_review_approval()
         if approval:
-            values.update(approval.values)
+            values.update(approval)
         return values
 
     def _check_procedure_facts(self, vals_list, defaults=False):
@@ -416,7 +424,7 @@ class SaleOrder(models.Model):
                 {
                     name: value
                     for name, value in vals.items()
-                    if name not in approval.values or value != approval.values[name]
+                    if name not in approval or value != approval[name]
                 }
                 for vals in vals_list
             ]
@@ -546,22 +554,24 @@ class SaleOrder(models.Model):
         # The reviewers follow their orders, as an activity makes its assignee
         # do: subscribed here in one statement for the orders of the call, not
         # by the subscription of each activity (five queries each).
-        subscribed = self._subscribe_reviewers(assignees)
-        for order, reviewer in assignees.items():
-            # Quick update: no assignment e-mail per submitted order; the
-            # reviewer's queue is the To Review menu and the activities.
-            # The document's name and the reviewer's time zone, stored fields
-            # Odoo computes from these two, given: stored with the activity's
-            # insert, not by an update after it.
-            order.with_context(
-                mail_activity_quick_update=True,
-                order_review_subscribed=subscribed,
-            ).activity_schedule(
-                REVIEW_ACTIVITY,
-                user_id=reviewer.id,
-                res_name=order.sudo().display_name,
-                user_tz=reviewer.tz,
-            )
+        subscribed = self.env.cr.cache.setdefault(_SUBSCRIBED, set())
+        pairs = self._subscribe_reviewers(assignees) - subscribed
+        subscribed |= pairs
+        try:
+            for order, reviewer in assignees.items():
+                # Quick update: no assignment e-mail per submitted order; the
+                # reviewer's queue is the To Review menu and the activities.
+                # The document's name and the reviewer's time zone, stored
+                # fields Odoo computes from these two, given: stored with the
+                # activity's insert, not by an update after it.
+                order.with_context(mail_activity_quick_update=True).activity_schedule(
+                    REVIEW_ACTIVITY,
+                    user_id=reviewer.id,
+                    res_name=order.sudo().display_name,
+                    user_tz=reviewer.tz,
+                )
+        finally:
+            subscribed -= pairs
 
     def _subscribe_reviewers(self, assignees):
         """Make each reviewer of ``assignees`` (order -> user) a follower of
@@ -607,7 +617,7 @@ class SaleOrder(models.Model):
     def message_subscribe(self, partner_ids=None, subtype_ids=None):
         # The reviewers _subscribe_reviewers made follow their orders: the
         # subscription of their review activities has nothing left to do.
-        subscribed = self.env.context.get("order_review_subscribed")
+        subscribed = self.env.cr.cache.get(_SUBSCRIBED)
         if (
             subscribed
             and partner_ids
