@@ -10,6 +10,7 @@ from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import formatLang, mute_logger
 from odoo.tools.safe_eval import safe_eval
 
+from ..models.sale_order_review import APPROVING
 from .common import OrderProcedureCase
 
 # Intake and review rules, products, free quantities, pricelist, checklist
@@ -260,6 +261,26 @@ class TestReviewDecision(OrderProcedureCase):
         self.assertEqual(order.picking_ids.picking_type_code, "outgoing")
         self.assertEqual(order.procedure_stage, "awaiting_shipment")
         self.assertFalse(order.activity_ids, "the review activity is done")
+
+    def test_an_approval_leaves_no_approval_behind(self):
+        """The approval's values wait on the cursor only for its own
+        confirmation: after it, the marker of an approval's confirmation
+        (which only the addon's code holds) approves no other order."""
+        approved = self._submit(
+            self._create_order([(self.product_in_stock, 1)], user=self.receiver)
+        )
+        self._tick_manual_items(approved)
+        waiting = self._submit(
+            self._create_order([(self.product_in_stock, 1)], user=self.receiver)
+        )
+        approved.with_user(self.reviewer).action_review_approve()
+        self.assertEqual(approved.state, "sale")
+        with self.assertRefused(UserError, "must be approved in review"):
+            waiting.with_user(self.reviewer).with_context(
+                order_review_approval=APPROVING
+            ).action_confirm()
+        self.assertEqual(waiting.state, "draft")
+        self.assertEqual(waiting.review_state, "to_review")
 
     def _review_done_message(self, order):
         activity_type = self.env.ref(
